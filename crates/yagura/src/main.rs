@@ -1,0 +1,8 @@
+//! The `yagura` binary.
+
+mod cli;
+mod commands;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

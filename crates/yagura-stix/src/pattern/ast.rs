@@ -1,5 +1,8 @@
 //! The syntax tree of a STIX pattern.
 //!
+//! Chains of one operator (`a OR b OR c`) are one node with a list, so that
+//! a pattern listing thousands of indicators is a flat tree, not a deep one.
+//!
 //! The tree keeps everything needed to print the pattern back (see the
 //! `Display` impls in `display.rs`): parsing the printed text yields an equal
 //! tree.
@@ -18,12 +21,13 @@ pub enum ObservationExpr {
     Observation(ComparisonExpr),
     /// `( … )`: a parenthesized group.
     Group(Box<ObservationExpr>),
-    /// `a AND b`: both, on different observations.
-    And(Box<ObservationExpr>, Box<ObservationExpr>),
-    /// `a OR b`: either.
-    Or(Box<ObservationExpr>, Box<ObservationExpr>),
-    /// `a FOLLOWEDBY b`: both, `b` observed no earlier than `a`.
-    FollowedBy(Box<ObservationExpr>, Box<ObservationExpr>),
+    /// `a AND b AND …` (two or more): all, on different observations.
+    And(Vec<ObservationExpr>),
+    /// `a OR b OR …` (two or more): any.
+    Or(Vec<ObservationExpr>),
+    /// `a FOLLOWEDBY b FOLLOWEDBY …` (two or more), grouped from the left:
+    /// each later part observed no earlier than all before it.
+    FollowedBy(Vec<ObservationExpr>),
     /// `a <qualifier>`.
     Qualified(Box<ObservationExpr>, Qualifier),
 }
@@ -42,10 +46,10 @@ pub enum Qualifier {
 /// A comparison expression inside `[ … ]`, about one object.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComparisonExpr {
-    /// `a AND b`.
-    And(Box<ComparisonExpr>, Box<ComparisonExpr>),
-    /// `a OR b`.
-    Or(Box<ComparisonExpr>, Box<ComparisonExpr>),
+    /// `a AND b AND …` (two or more).
+    And(Vec<ComparisonExpr>),
+    /// `a OR b OR …` (two or more): long indicator lists are written so.
+    Or(Vec<ComparisonExpr>),
     /// `( … )`.
     Group(Box<ComparisonExpr>),
     /// One property test.

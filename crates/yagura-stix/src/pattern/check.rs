@@ -47,12 +47,9 @@ fn duplicate_qualifiers(expr: &ObservationExpr) -> Result<(), PatternError> {
     match expr {
         ObservationExpr::Observation(_) => Ok(()),
         ObservationExpr::Group(inner) => duplicate_qualifiers(inner),
-        ObservationExpr::And(a, b)
-        | ObservationExpr::Or(a, b)
-        | ObservationExpr::FollowedBy(a, b) => {
-            duplicate_qualifiers(a)?;
-            duplicate_qualifiers(b)
-        }
+        ObservationExpr::And(items)
+        | ObservationExpr::Or(items)
+        | ObservationExpr::FollowedBy(items) => items.iter().try_for_each(duplicate_qualifiers),
         ObservationExpr::Qualified(..) => {
             let mut kinds: Vec<&'static str> = Vec::new();
             let mut cur = expr;
@@ -81,9 +78,10 @@ fn duplicate_qualifiers(expr: &ObservationExpr) -> Result<(), PatternError> {
 pub(crate) fn visit_tests<'a>(expr: &'a ObservationExpr, f: &mut dyn FnMut(&'a PropTest)) {
     fn comparison<'a>(c: &'a ComparisonExpr, f: &mut dyn FnMut(&'a PropTest)) {
         match c {
-            ComparisonExpr::And(a, b) | ComparisonExpr::Or(a, b) => {
-                comparison(a, f);
-                comparison(b, f);
+            ComparisonExpr::And(items) | ComparisonExpr::Or(items) => {
+                for c in items {
+                    comparison(c, f);
+                }
             }
             ComparisonExpr::Group(inner) => comparison(inner, f),
             ComparisonExpr::Test(t) => f(t),
@@ -94,11 +92,12 @@ pub(crate) fn visit_tests<'a>(expr: &'a ObservationExpr, f: &mut dyn FnMut(&'a P
         ObservationExpr::Group(inner) | ObservationExpr::Qualified(inner, _) => {
             visit_tests(inner, f)
         }
-        ObservationExpr::And(a, b)
-        | ObservationExpr::Or(a, b)
-        | ObservationExpr::FollowedBy(a, b) => {
-            visit_tests(a, f);
-            visit_tests(b, f);
+        ObservationExpr::And(items)
+        | ObservationExpr::Or(items)
+        | ObservationExpr::FollowedBy(items) => {
+            for e in items {
+                visit_tests(e, f);
+            }
         }
     }
 }

@@ -25,12 +25,22 @@ impl Display for ObservationExpr {
         match self {
             Self::Observation(c) => write!(f, "[{c}]"),
             Self::Group(inner) => write!(f, "({inner})"),
-            Self::And(a, b) => write!(f, "{a} AND {b}"),
-            Self::Or(a, b) => write!(f, "{a} OR {b}"),
-            Self::FollowedBy(a, b) => write!(f, "{a} FOLLOWEDBY {b}"),
+            Self::And(items) => join(f, items, " AND "),
+            Self::Or(items) => join(f, items, " OR "),
+            Self::FollowedBy(items) => join(f, items, " FOLLOWEDBY "),
             Self::Qualified(inner, q) => write!(f, "{inner} {q}"),
         }
     }
+}
+
+fn join<T: Display>(f: &mut Formatter<'_>, items: &[T], sep: &str) -> fmt::Result {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        item.fmt(f)?;
+    }
+    Ok(())
 }
 
 impl Display for Qualifier {
@@ -61,8 +71,8 @@ impl Display for Timestamp {
 impl Display for ComparisonExpr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Self::And(a, b) => write!(f, "{a} AND {b}"),
-            Self::Or(a, b) => write!(f, "{a} OR {b}"),
+            Self::And(items) => join(f, items, " AND "),
+            Self::Or(items) => join(f, items, " OR "),
             Self::Group(inner) => write!(f, "({inner})"),
             Self::Test(t) => t.fmt(f),
         }

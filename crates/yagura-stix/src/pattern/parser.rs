@@ -13,8 +13,10 @@ use super::ast::{
 use super::lexer::{Token, TokenKind, tokenize};
 use super::{PatternError, StixVersion};
 
-/// Deepest nesting of parentheses/brackets accepted, so that hostile input
-/// cannot exhaust the stack.
+/// Deepest nesting accepted (parentheses, qualifier chains, `AND` and
+/// `FOLLOWEDBY` chains between observations), so that hostile input cannot
+/// exhaust the stack. `OR` chains and comparison chains are flat and
+/// unlimited.
 const MAX_DEPTH: usize = 256;
 
 pub(crate) fn parse(input: &str, version: StixVersion) -> Result<PatternAst, PatternError> {
@@ -91,31 +93,56 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn observation_expressions(&mut self) -> Result<ObservationExpr, PatternError> {
-        let mut lhs = self.observation_or()?;
-        while self.eat(TokenKind::FollowedBy).is_some() {
-            let rhs = self.observation_or()?;
-            lhs = ObservationExpr::FollowedBy(Box::new(lhs), Box::new(rhs));
+    /// `item (op item)*` as one node; `AND`/`FOLLOWEDBY` chains count
+    /// towards the depth limit (the matcher joins them one by one).
+    fn chain<T>(
+        &mut self,
+        op: TokenKind,
+        counts_as_depth: bool,
+        item: fn(&mut Self) -> Result<T, PatternError>,
+        node: fn(Vec<T>) -> T,
+    ) -> Result<T, PatternError> {
+        let first = item(self)?;
+        if self.peek().kind != op {
+            return Ok(first);
         }
-        Ok(lhs)
+        let depth = self.depth;
+        let mut items = vec![first];
+        while self.eat(op).is_some() {
+            if counts_as_depth {
+                self.enter()?;
+            }
+            items.push(item(self)?);
+        }
+        self.depth = depth;
+        Ok(node(items))
+    }
+
+    fn observation_expressions(&mut self) -> Result<ObservationExpr, PatternError> {
+        self.chain(
+            TokenKind::FollowedBy,
+            true,
+            Self::observation_or,
+            ObservationExpr::FollowedBy,
+        )
     }
 
     fn observation_or(&mut self) -> Result<ObservationExpr, PatternError> {
-        let mut lhs = self.observation_and()?;
-        while self.eat(TokenKind::Or).is_some() {
-            let rhs = self.observation_and()?;
-            lhs = ObservationExpr::Or(Box::new(lhs), Box::new(rhs));
-        }
-        Ok(lhs)
+        self.chain(
+            TokenKind::Or,
+            false,
+            Self::observation_and,
+            ObservationExpr::Or,
+        )
     }
 
     fn observation_and(&mut self) -> Result<ObservationExpr, PatternError> {
-        let mut lhs = self.observation()?;
-        while self.eat(TokenKind::And).is_some() {
-            let rhs = self.observation()?;
-            lhs = ObservationExpr::And(Box::new(lhs), Box::new(rhs));
-        }
-        Ok(lhs)
+        self.chain(
+            TokenKind::And,
+            true,
+            Self::observation,
+            ObservationExpr::And,
+        )
     }
 
     fn observation(&mut self) -> Result<ObservationExpr, PatternError> {
@@ -132,9 +159,12 @@ impl Parser<'_> {
             return Err(self.error_at(self.peek(), "'[' or '('"));
         };
         self.depth -= 1;
+        let depth = self.depth;
         while let Some(q) = self.qualifier()? {
+            self.enter()?;
             expr = ObservationExpr::Qualified(Box::new(expr), q);
         }
+        self.depth = depth;
         Ok(expr)
     }
 
@@ -168,21 +198,16 @@ impl Parser<'_> {
     }
 
     fn comparison_or(&mut self) -> Result<ComparisonExpr, PatternError> {
-        let mut lhs = self.comparison_and()?;
-        while self.eat(TokenKind::Or).is_some() {
-            let rhs = self.comparison_and()?;
-            lhs = ComparisonExpr::Or(Box::new(lhs), Box::new(rhs));
-        }
-        Ok(lhs)
+        self.chain(
+            TokenKind::Or,
+            false,
+            Self::comparison_and,
+            ComparisonExpr::Or,
+        )
     }
 
     fn comparison_and(&mut self) -> Result<ComparisonExpr, PatternError> {
-        let mut lhs = self.prop_test()?;
-        while self.eat(TokenKind::And).is_some() {
-            let rhs = self.prop_test()?;
-            lhs = ComparisonExpr::And(Box::new(lhs), Box::new(rhs));
-        }
-        Ok(lhs)
+        self.chain(TokenKind::And, false, Self::prop_test, ComparisonExpr::And)
     }
 
     fn prop_test(&mut self) -> Result<ComparisonExpr, PatternError> {

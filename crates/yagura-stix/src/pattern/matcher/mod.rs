@@ -41,7 +41,7 @@ use super::{MatchError, Pattern, StixVersion};
 /// Most combination steps one match may take before it gives up with
 /// [`MatchError::TooComplex`]: a guard against patterns like
 /// `[x:y = 1] REPEATS 40 TIMES` over thousands of observations.
-const STEP_BUDGET: u64 = 50_000_000;
+const STEP_BUDGET: u64 = 2_000_000;
 
 /// A pattern compiled for matching: literals converted, regular expressions
 /// built. Compile once, match against many observation sets.
@@ -55,7 +55,7 @@ pub struct Matcher {
 enum Node {
     Leaf(usize),
     And(Box<Node>, Box<Node>),
-    Or(Box<Node>, Box<Node>),
+    Or(Vec<Node>),
     FollowedBy(Box<Node>, Box<Node>),
     Within(Box<Node>, Micros),
     Repeats(Box<Node>, u64),
@@ -64,8 +64,8 @@ enum Node {
 
 #[derive(Debug)]
 enum Cmp {
-    And(Box<Cmp>, Box<Cmp>),
-    Or(Box<Cmp>, Box<Cmp>),
+    And(Vec<Cmp>),
+    Or(Vec<Cmp>),
     Test(Test),
 }
 
@@ -151,11 +151,15 @@ impl Matcher {
 }
 
 fn compile_obs(expr: &ObservationExpr, leaves: &mut Vec<Cmp>) -> Result<Node, MatchError> {
-    let pair = |a: &ObservationExpr, b: &ObservationExpr, leaves: &mut Vec<Cmp>| {
-        Ok::<_, MatchError>((
-            Box::new(compile_obs(a, leaves)?),
-            Box::new(compile_obs(b, leaves)?),
-        ))
+    // A chain joins from the left: ((a AND b) AND c).
+    let fold = |items: &[ObservationExpr],
+                leaves: &mut Vec<Cmp>,
+                node: fn(Box<Node>, Box<Node>) -> Node| {
+        let mut nodes = items.iter().map(|e| compile_obs(e, leaves));
+        let first = nodes.next().ok_or(MatchError::TooComplex)??;
+        nodes.try_fold(first, |acc, next| {
+            Ok::<_, MatchError>(node(Box::new(acc), Box::new(next?)))
+        })
     };
     Ok(match expr {
         ObservationExpr::Observation(c) => {
@@ -163,18 +167,14 @@ fn compile_obs(expr: &ObservationExpr, leaves: &mut Vec<Cmp>) -> Result<Node, Ma
             Node::Leaf(leaves.len() - 1)
         }
         ObservationExpr::Group(inner) => compile_obs(inner, leaves)?,
-        ObservationExpr::And(a, b) => {
-            let (a, b) = pair(a, b, leaves)?;
-            Node::And(a, b)
-        }
-        ObservationExpr::Or(a, b) => {
-            let (a, b) = pair(a, b, leaves)?;
-            Node::Or(a, b)
-        }
-        ObservationExpr::FollowedBy(a, b) => {
-            let (a, b) = pair(a, b, leaves)?;
-            Node::FollowedBy(a, b)
-        }
+        ObservationExpr::And(items) => fold(items, leaves, Node::And)?,
+        ObservationExpr::Or(items) => Node::Or(
+            items
+                .iter()
+                .map(|e| compile_obs(e, leaves))
+                .collect::<Result<_, _>>()?,
+        ),
+        ObservationExpr::FollowedBy(items) => fold(items, leaves, Node::FollowedBy)?,
         ObservationExpr::Qualified(inner, q) => {
             let inner = Box::new(compile_obs(inner, leaves)?);
             match q {
@@ -209,8 +209,12 @@ fn timestamp_literal(t: &Timestamp) -> Result<Micros, MatchError> {
 
 fn compile_cmp(c: &ComparisonExpr) -> Result<Cmp, MatchError> {
     Ok(match c {
-        ComparisonExpr::And(a, b) => Cmp::And(Box::new(compile_cmp(a)?), Box::new(compile_cmp(b)?)),
-        ComparisonExpr::Or(a, b) => Cmp::Or(Box::new(compile_cmp(a)?), Box::new(compile_cmp(b)?)),
+        ComparisonExpr::And(items) => {
+            Cmp::And(items.iter().map(compile_cmp).collect::<Result<_, _>>()?)
+        }
+        ComparisonExpr::Or(items) => {
+            Cmp::Or(items.iter().map(compile_cmp).collect::<Result<_, _>>()?)
+        }
         ComparisonExpr::Group(inner) => compile_cmp(inner)?,
         ComparisonExpr::Test(t) => Cmp::Test(compile_test(t)?),
     })
@@ -392,15 +396,19 @@ fn eval_cmp(
     version: StixVersion,
 ) -> Result<bool, MatchError> {
     match cmp {
-        Cmp::And(a, b) => {
-            let a = eval_cmp(a, root, obs, version)?;
-            let b = eval_cmp(b, root, obs, version)?;
-            Ok(a && b)
+        Cmp::And(items) => {
+            let mut all = true;
+            for c in items {
+                all &= eval_cmp(c, root, obs, version)?;
+            }
+            Ok(all)
         }
-        Cmp::Or(a, b) => {
-            let a = eval_cmp(a, root, obs, version)?;
-            let b = eval_cmp(b, root, obs, version)?;
-            Ok(a || b)
+        Cmp::Or(items) => {
+            let mut any = false;
+            for c in items {
+                any |= eval_cmp(c, root, obs, version)?;
+            }
+            Ok(any)
         }
         Cmp::Test(t) => eval_test(t, root, obs, version),
     }
@@ -755,9 +763,11 @@ impl Search<'_, '_> {
                 }
                 ControlFlow::Continue(())
             }
-            Node::Or(a, b) => {
-                self.each(a, constraints, f)?;
-                self.each(b, constraints, f)
+            Node::Or(items) => {
+                for n in items {
+                    self.each(n, constraints, f)?;
+                }
+                ControlFlow::Continue(())
             }
             Node::And(a, b) => self.join(a, b, constraints, f, |_, _| true),
             Node::FollowedBy(a, b) => self.join(a, b, constraints, f, |l, r| {

@@ -1,0 +1,55 @@
+//! One test per bug found (by fuzzing or by hand), with its input under
+//! `test-data/`.
+
+use std::time::{Duration, Instant};
+
+use yagura_stix::pattern::Pattern;
+use yagura_stix::{MatchError, StixVersion};
+
+fn test_data(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `(… FOLLOWEDBY …) REPEATS 10 TIMES` over a few dozen observations made
+/// the search run for seconds; the step budget now ends it quickly.
+#[test]
+fn repeated_followedby_search_is_bounded() {
+    let text = test_data("fuzz/match-timeout-repeats-followedby.txt");
+    let (pattern, json) = text.split_once('\n').expect("pattern line");
+    let items: Vec<serde_json::Value> = serde_json::from_str(json).expect("observations");
+    let p = Pattern::parse(pattern, StixVersion::V2_0).expect("pattern parses");
+    let start = Instant::now();
+    let outcome = p.matches(&items);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(outcome, Ok(_) | Err(MatchError::TooComplex)),
+        "{outcome:?}"
+    );
+}
+
+/// Huge `number_observed` must not cost time: instances are counted, not listed.
+#[test]
+fn large_number_observed_is_cheap() {
+    let obs = serde_json::json!([{
+        "type": "observed-data", "first_observed": "2020-01-01T00:00:00Z",
+        "last_observed": "2020-01-01T00:00:00Z", "number_observed": 1_000_000_000u64,
+        "objects": {"0": {"type": "x", "y": 1}}
+    }]);
+    let items = obs.as_array().expect("list");
+    let p = Pattern::parse(
+        "[x:y = 1] REPEATS 1000 TIMES AND [x:y = 1]",
+        StixVersion::V2_0,
+    )
+    .expect("parses");
+    assert!(p.matches(items).expect("matches"));
+    let too_many =
+        Pattern::parse("[x:y = 1] REPEATS 1000000001 TIMES", StixVersion::V2_0).expect("parses");
+    assert!(!too_many.matches(items).expect("matches"));
+}

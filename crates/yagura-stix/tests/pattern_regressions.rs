@@ -53,3 +53,19 @@ fn large_number_observed_is_cheap() {
         Pattern::parse("[x:y = 1] REPEATS 1000000001 TIMES", StixVersion::V2_0).expect("parses");
     assert!(!too_many.matches(items).expect("matches"));
 }
+
+/// In STIX 2.0 `EXISTS` is an identifier; the printer quoted it as if it
+/// were the 2.1 keyword, so printing and parsing again changed the tree.
+#[test]
+fn exists_key_round_trips_in_2_0() {
+    let text = test_data("fuzz/parse-roundtrip-exists-key-2.0.txt");
+    for version in [StixVersion::V2_0, StixVersion::V2_1] {
+        if let Ok(p) = Pattern::parse(&text, version) {
+            let again = Pattern::parse(&p.to_string(), version).expect("printed form parses");
+            assert_eq!(again.ast(), p.ast());
+        }
+    }
+    let p = Pattern::parse("[file:EXISTS = 1]", StixVersion::V2_0).expect("2.0 identifier");
+    assert_eq!(p.to_string(), "[file:EXISTS = 1]");
+    assert!(Pattern::parse("[file:EXISTS = 1]", StixVersion::V2_1).is_err());
+}

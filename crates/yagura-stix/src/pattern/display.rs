@@ -22,25 +22,147 @@ impl Display for PatternAst {
 
 impl Display for ObservationExpr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Observation(c) => write!(f, "[{c}]"),
-            Self::Group(inner) => write!(f, "({inner})"),
-            Self::And(items) => join(f, items, " AND "),
-            Self::Or(items) => join(f, items, " OR "),
-            Self::FollowedBy(items) => join(f, items, " FOLLOWEDBY "),
-            Self::Qualified(inner, q) => write!(f, "{inner} {q}"),
+        write_obs(f, self, StixVersion::V2_1)
+    }
+}
+
+impl Display for ComparisonExpr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write_cmp(f, self, StixVersion::V2_1)
+    }
+}
+
+impl Display for PropTest {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write_test(f, self, StixVersion::V2_1)
+    }
+}
+
+impl Display for ObjectPath {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write_path(f, self, StixVersion::V2_1)
+    }
+}
+
+/// Prints for the grammar of `version`: a property name is quoted when it is
+/// not a bare identifier there (`EXISTS` is a keyword only in 2.1).
+pub(crate) fn write_obs(f: &mut Formatter<'_>, e: &ObservationExpr, v: StixVersion) -> fmt::Result {
+    let list = |f: &mut Formatter<'_>, items: &[ObservationExpr], sep: &str| {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            write_obs(f, item, v)?;
+        }
+        Ok(())
+    };
+    match e {
+        ObservationExpr::Observation(c) => {
+            f.write_str("[")?;
+            write_cmp(f, c, v)?;
+            f.write_str("]")
+        }
+        ObservationExpr::Group(inner) => {
+            f.write_str("(")?;
+            write_obs(f, inner, v)?;
+            f.write_str(")")
+        }
+        ObservationExpr::And(items) => list(f, items, " AND "),
+        ObservationExpr::Or(items) => list(f, items, " OR "),
+        ObservationExpr::FollowedBy(items) => list(f, items, " FOLLOWEDBY "),
+        ObservationExpr::Qualified(inner, q) => {
+            write_obs(f, inner, v)?;
+            write!(f, " {q}")
         }
     }
 }
 
-fn join<T: Display>(f: &mut Formatter<'_>, items: &[T], sep: &str) -> fmt::Result {
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            f.write_str(sep)?;
+fn write_cmp(f: &mut Formatter<'_>, e: &ComparisonExpr, v: StixVersion) -> fmt::Result {
+    let list = |f: &mut Formatter<'_>, items: &[ComparisonExpr], sep: &str| {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(sep)?;
+            }
+            write_cmp(f, item, v)?;
         }
-        item.fmt(f)?;
+        Ok(())
+    };
+    match e {
+        ComparisonExpr::And(items) => list(f, items, " AND "),
+        ComparisonExpr::Or(items) => list(f, items, " OR "),
+        ComparisonExpr::Group(inner) => {
+            f.write_str("(")?;
+            write_cmp(f, inner, v)?;
+            f.write_str(")")
+        }
+        ComparisonExpr::Test(t) => write_test(f, t, v),
+    }
+}
+
+fn write_test(f: &mut Formatter<'_>, t: &PropTest, v: StixVersion) -> fmt::Result {
+    let not = if t.negated { "NOT " } else { "" };
+    if let Comparison::Exists = t.op {
+        write!(f, "{not}EXISTS ")?;
+        return write_path(f, &t.path, v);
+    }
+    write_path(f, &t.path, v)?;
+    write!(f, " {not}{} ", t.op.operator())?;
+    match &t.op {
+        Comparison::Eq(l)
+        | Comparison::Ne(l)
+        | Comparison::Lt(l)
+        | Comparison::Le(l)
+        | Comparison::Gt(l)
+        | Comparison::Ge(l) => l.fmt(f),
+        Comparison::In(items) => {
+            f.write_str("(")?;
+            for (i, l) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                l.fmt(f)?;
+            }
+            f.write_str(")")
+        }
+        Comparison::Like(s)
+        | Comparison::Matches(s)
+        | Comparison::IsSubset(s)
+        | Comparison::IsSuperset(s) => write_string(f, s),
+        Comparison::Exists => Ok(()),
+    }
+}
+
+fn write_path(f: &mut Formatter<'_>, p: &ObjectPath, v: StixVersion) -> fmt::Result {
+    write!(f, "{}:", p.object_type)?;
+    for (i, step) in p.steps.iter().enumerate() {
+        match step {
+            PathStep::Key { name, quoted } => {
+                if i > 0 {
+                    f.write_str(".")?;
+                }
+                if *quoted || needs_quotes(name, v) {
+                    write_string(f, name)?;
+                } else {
+                    f.write_str(name)?;
+                }
+            }
+            PathStep::Index(n) => write!(f, "[{n}]")?,
+            PathStep::AnyIndex => f.write_str("[*]")?,
+        }
     }
     Ok(())
+}
+
+/// Whether a property name cannot be written bare in `version`
+/// (`IdentifierWithoutHyphen` that is no keyword).
+fn needs_quotes(name: &str, version: StixVersion) -> bool {
+    let mut chars = name.chars();
+    let ok_start = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    !ok_start
+        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || keyword(name, version).is_some()
 }
 
 impl Display for Qualifier {
@@ -66,84 +188,6 @@ impl Display for Timestamp {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "t'{}'", self.0)
     }
-}
-
-impl Display for ComparisonExpr {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::And(items) => join(f, items, " AND "),
-            Self::Or(items) => join(f, items, " OR "),
-            Self::Group(inner) => write!(f, "({inner})"),
-            Self::Test(t) => t.fmt(f),
-        }
-    }
-}
-
-impl Display for PropTest {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let not = if self.negated { "NOT " } else { "" };
-        match &self.op {
-            Comparison::Exists => write!(f, "{not}EXISTS {}", self.path),
-            Comparison::Eq(l)
-            | Comparison::Ne(l)
-            | Comparison::Lt(l)
-            | Comparison::Le(l)
-            | Comparison::Gt(l)
-            | Comparison::Ge(l) => write!(f, "{} {not}{} {l}", self.path, self.op.operator()),
-            Comparison::In(items) => {
-                write!(f, "{} {not}IN (", self.path)?;
-                for (i, l) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    l.fmt(f)?;
-                }
-                f.write_str(")")
-            }
-            Comparison::Like(s)
-            | Comparison::Matches(s)
-            | Comparison::IsSubset(s)
-            | Comparison::IsSuperset(s) => {
-                write!(f, "{} {not}{} ", self.path, self.op.operator())?;
-                write_string(f, s)
-            }
-        }
-    }
-}
-
-impl Display for ObjectPath {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", self.object_type)?;
-        for (i, step) in self.steps.iter().enumerate() {
-            match step {
-                PathStep::Key { name, quoted } => {
-                    if i > 0 {
-                        f.write_str(".")?;
-                    }
-                    if *quoted || needs_quotes(name) {
-                        write_string(f, name)?;
-                    } else {
-                        f.write_str(name)?;
-                    }
-                }
-                PathStep::Index(n) => write!(f, "[{n}]")?,
-                PathStep::AnyIndex => f.write_str("[*]")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Whether a property name cannot be written bare (`IdentifierWithoutHyphen`
-/// that is no keyword of either version).
-fn needs_quotes(name: &str) -> bool {
-    let mut chars = name.chars();
-    let ok_start = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    !ok_start
-        || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        || keyword(name, StixVersion::V2_1).is_some()
 }
 
 impl Display for Literal {

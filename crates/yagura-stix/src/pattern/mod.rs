@@ -82,7 +82,9 @@ impl Pattern {
 }
 
 impl fmt::Display for Pattern {
+    /// The pattern as text of its version's grammar; parsing it gives an
+    /// equal syntax tree.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.ast.fmt(f)
+        display::write_obs(f, &self.ast.root, self.version)
     }
 }

@@ -87,3 +87,79 @@ pub enum MatchError {
     #[error("pattern too complex for these observations (search budget exhausted)")]
     TooComplex,
 }
+
+/// A timestamp that is not a STIX timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{value:?} is not a valid STIX timestamp: {reason}")]
+pub struct TimestampError {
+    /// The text given.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// An identifier that is not `type--UUID`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{value:?} is not a valid STIX identifier: {reason}")]
+pub struct IdError {
+    /// The text given.
+    pub value: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// A JSON value that cannot be a STIX object.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ObjectError {
+    /// Not a JSON object.
+    #[error("expected a JSON object, found {found}")]
+    NotAnObject {
+        /// What was found.
+        found: &'static str,
+    },
+    /// No `type` property.
+    #[error("object {} has no \"type\"", id.as_deref().unwrap_or("(without id)"))]
+    MissingType {
+        /// The object's id, if any.
+        id: Option<String>,
+    },
+    /// `type` is not a string.
+    #[error("object {}: \"type\" must be a string, found {found}", id.as_deref().unwrap_or("(without id)"))]
+    TypeNotString {
+        /// The object's id, if any.
+        id: Option<String>,
+        /// What was found.
+        found: &'static str,
+    },
+}
+
+/// STIX JSON that cannot be read as a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// Not JSON.
+    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The bundle's `objects` is not a list.
+    #[error("the bundle's \"objects\" must be a list, found {found}")]
+    ObjectsNotAList {
+        /// What was found.
+        found: &'static str,
+    },
+    /// One of the objects is malformed.
+    #[error("objects[{index}]: {source}")]
+    Object {
+        /// Position in the list.
+        index: usize,
+        /// What is wrong.
+        source: ObjectError,
+    },
+}

@@ -4,9 +4,22 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+pub mod bundle;
+mod canonical;
+pub mod catalog;
 pub mod error;
+pub mod id;
+pub mod object;
 pub mod pattern;
+pub mod timestamp;
+pub mod validate;
 mod version;
 
-pub use error::{MatchError, PatternError, UnknownVersion};
+pub use bundle::Bundle;
+pub use error::{
+    BundleError, IdError, MatchError, ObjectError, PatternError, TimestampError, UnknownVersion,
+};
+pub use id::Identifier;
+pub use object::StixObject;
+pub use timestamp::Timestamp;
 pub use version::StixVersion;

@@ -1,0 +1,200 @@
+//! Bundles: reading STIX JSON (a bundle, a list of objects, or one object)
+//! with errors that say where, and upgrading STIX 2.0 content to 2.1.
+
+use serde_json::{Map, Value};
+
+use crate::catalog::Category;
+use crate::error::BundleError;
+use crate::object::{StixObject, json_kind};
+use crate::timestamp::Timestamp;
+use crate::version::StixVersion;
+
+/// A STIX bundle: an id and a list of objects. Other properties of the
+/// bundle (a 2.0 `spec_version`, custom properties) are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    /// The bundle's `id` (empty when the input was not a bundle).
+    pub id: String,
+    /// The objects, in order.
+    pub objects: Vec<StixObject>,
+    /// The bundle's other properties.
+    pub extra: Map<String, Value>,
+}
+
+impl Bundle {
+    /// Reads JSON text: a bundle, a list of objects, or a single object.
+    /// Malformed JSON names the line and column; a malformed object names
+    /// its position (and id, if it has one).
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, BundleError> {
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| BundleError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// From parsed JSON.
+    pub fn from_value(value: Value) -> Result<Self, BundleError> {
+        match value {
+            Value::Object(mut map) if map.get("type").and_then(Value::as_str) == Some("bundle") => {
+                let id = match map.get("id") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let objects = match map.shift_remove("objects") {
+                    None => Vec::new(),
+                    Some(Value::Array(items)) => objects(items)?,
+                    Some(other) => {
+                        return Err(BundleError::ObjectsNotAList {
+                            found: json_kind(&other),
+                        });
+                    }
+                };
+                map.shift_remove("id");
+                map.shift_remove("type");
+                Ok(Self {
+                    id,
+                    objects,
+                    extra: map,
+                })
+            }
+            Value::Array(items) => Ok(Self {
+                id: String::new(),
+                objects: objects(items)?,
+                extra: Map::new(),
+            }),
+            other => Ok(Self {
+                id: String::new(),
+                objects: vec![
+                    StixObject::from_value(other)
+                        .map_err(|source| BundleError::Object { index: 0, source })?,
+                ],
+                extra: Map::new(),
+            }),
+        }
+    }
+
+    /// The STIX version the content is written in: 2.0 when the bundle
+    /// carries `spec_version: "2.0"` or no object carries a `spec_version`
+    /// (2.0 objects have none), else 2.1.
+    pub fn detected_version(&self) -> StixVersion {
+        if self.extra.get("spec_version").and_then(Value::as_str) == Some("2.0") {
+            return StixVersion::V2_0;
+        }
+        let any_21 = self.objects.iter().any(|o| o.spec_version().is_some());
+        if any_21 || self.objects.is_empty() {
+            StixVersion::V2_1
+        } else {
+            StixVersion::V2_0
+        }
+    }
+
+    /// Upgrades STIX 2.0 objects to 2.1 in place (objects that already
+    /// carry a `spec_version` are left alone): `spec_version` is added to
+    /// everything but cyber-observables, `created`/`modified` get
+    /// millisecond precision, the 2.0 `labels` of indicators, malware,
+    /// reports, threat actors and tools become their `…_types`, indicators
+    /// get `pattern_type: "stix"` and `pattern_version: "2.0"` (their
+    /// patterns are 2.0 syntax), malware gets `is_family: true`. The bundle
+    /// loses its 2.0 `spec_version`.
+    pub fn upgrade_to_2_1(&mut self) {
+        if self.extra.get("spec_version").and_then(Value::as_str) == Some("2.0") {
+            self.extra.shift_remove("spec_version");
+        }
+        for o in &mut self.objects {
+            upgrade_object(o);
+        }
+    }
+
+    /// The bundle as JSON.
+    pub fn to_value(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("type".to_owned(), Value::String("bundle".to_owned()));
+        map.insert("id".to_owned(), Value::String(self.id.clone()));
+        for (k, v) in &self.extra {
+            map.insert(k.clone(), v.clone());
+        }
+        map.insert(
+            "objects".to_owned(),
+            Value::Array(
+                self.objects
+                    .iter()
+                    .map(|o| Value::Object(o.properties().clone()))
+                    .collect(),
+            ),
+        );
+        Value::Object(map)
+    }
+}
+
+fn objects(items: Vec<Value>) -> Result<Vec<StixObject>, BundleError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, v)| {
+            StixObject::from_value(v).map_err(|source| BundleError::Object { index, source })
+        })
+        .collect()
+}
+
+fn upgrade_object(o: &mut StixObject) {
+    if o.spec_version().is_some() {
+        return;
+    }
+    let ty = o.object_type().to_owned();
+    if o.category() == Category::Sco {
+        return;
+    }
+    let props = o.properties_mut();
+    props.shift_insert(
+        1.min(props.len()),
+        "spec_version".to_owned(),
+        Value::String("2.1".to_owned()),
+    );
+    for key in ["created", "modified"] {
+        if let Some(Value::String(s)) = props.get_mut(key)
+            && let Ok(t) = Timestamp::parse(s)
+            && !t.has_millis()
+        {
+            *s = t.with_millis().to_string();
+        }
+    }
+    let types_prop = match ty.as_str() {
+        "indicator" => Some("indicator_types"),
+        "malware" => Some("malware_types"),
+        "report" => Some("report_types"),
+        "threat-actor" => Some("threat_actor_types"),
+        "tool" => Some("tool_types"),
+        _ => None,
+    };
+    if let Some(types_prop) = types_prop
+        && !props.contains_key(types_prop)
+        && let Some(labels) = props.shift_remove("labels")
+    {
+        props.insert(types_prop.to_owned(), labels);
+    }
+    match ty.as_str() {
+        "indicator" => {
+            props
+                .entry("pattern_type")
+                .or_insert_with(|| Value::String("stix".to_owned()));
+            props
+                .entry("pattern_version")
+                .or_insert_with(|| Value::String("2.0".to_owned()));
+        }
+        "malware" => {
+            props.entry("is_family").or_insert(Value::Bool(true));
+        }
+        _ => {}
+    }
+}
+
+impl std::str::FromStr for Bundle {
+    type Err = BundleError;
+
+    /// As [`Bundle::from_slice`], from text.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::from_slice(text.as_bytes())
+    }
+}

@@ -1,0 +1,220 @@
+//! Validation of STIX objects and bundles: the specification's MUST rules
+//! are errors, its SHOULD rules (best practices, named as the OASIS
+//! validator names them so that they can be enabled or disabled) are
+//! warnings, or errors in strict mode. Every finding names the object id and
+//! the property.
+
+mod practices;
+mod props;
+mod rules;
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::bundle::Bundle;
+use crate::version::StixVersion;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The STIX version to validate against (default 2.1).
+    pub version: StixVersion,
+    /// Best-practice (SHOULD) findings count as errors.
+    pub strict: bool,
+    /// Object types the specification does not define are errors.
+    pub strict_types: bool,
+    /// Properties the specification does not define are errors.
+    pub strict_properties: bool,
+    /// Best-practice checks to run; all when empty (and `disabled` is empty).
+    pub enabled: Vec<String>,
+    /// Best-practice checks not to run.
+    pub disabled: Vec<String>,
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The object's id, when it has one.
+    pub object_id: Option<String>,
+    /// The property path within the object (`external_references[0].url`),
+    /// empty for the object as a whole.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// The best-practice check that found it (`None` for MUST rules).
+    pub check: Option<&'static str>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(id) = &self.object_id {
+            write!(f, "{id}: ")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        if let Some(check) = self.check {
+            write!(f, "[{check}] ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// The outcome of a validation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Violations that make the content invalid.
+    pub errors: Vec<Finding>,
+    /// Best-practice findings that do not (outside strict mode).
+    pub warnings: Vec<Finding>,
+}
+
+impl Report {
+    /// Whether no error was found.
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// Collects findings for one object.
+pub(crate) struct Ctx<'o> {
+    pub(crate) options: &'o Options,
+    pub(crate) id: Option<String>,
+    pub(crate) report: &'o mut Report,
+    /// Inside observed-data `objects`: references are keys of this map.
+    pub(crate) embedded: Option<&'o Map<String, Value>>,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.report.errors.push(Finding {
+            object_id: self.id.clone(),
+            path: path.into(),
+            message: message.into(),
+            check: None,
+        });
+    }
+
+    /// A best-practice finding, if the check is enabled.
+    pub(crate) fn should(
+        &mut self,
+        check: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        if !self.runs(check) {
+            return;
+        }
+        let finding = Finding {
+            object_id: self.id.clone(),
+            path: path.into(),
+            message: message.into(),
+            check: Some(check),
+        };
+        if self.options.strict {
+            self.report.errors.push(finding);
+        } else {
+            self.report.warnings.push(finding);
+        }
+    }
+
+    /// Whether a best-practice check runs under the options.
+    pub(crate) fn runs(&self, check: &'static str) -> bool {
+        practices::runs(self.options, check)
+    }
+
+    pub(crate) fn v21(&self) -> bool {
+        self.options.version == StixVersion::V2_1
+    }
+}
+
+/// Validates JSON: a bundle, a list of objects, or one object.
+pub fn validate(value: &Value, options: &Options) -> Report {
+    let mut report = Report::default();
+    match value {
+        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("bundle") => {
+            validate_bundle_map(map, options, &mut report);
+        }
+        Value::Array(items) => {
+            for item in items {
+                validate_item(item, options, &mut report);
+            }
+            practices::duplicate_ids(items.iter(), options, &mut report);
+        }
+        other => validate_item(other, options, &mut report),
+    }
+    report
+}
+
+/// Validates a parsed bundle.
+pub fn validate_bundle(bundle: &Bundle, options: &Options) -> Report {
+    validate(&bundle.to_value(), options)
+}
+
+/// Validates one object.
+pub fn validate_object(object: &Map<String, Value>, options: &Options) -> Report {
+    let mut report = Report::default();
+    validate_map(object, options, &mut report);
+    report
+}
+
+fn validate_item(item: &Value, options: &Options, report: &mut Report) {
+    match item {
+        Value::Object(map) => validate_map(map, options, report),
+        other => report.errors.push(Finding {
+            object_id: None,
+            path: String::new(),
+            message: format!(
+                "expected a STIX object, found {}",
+                crate::object::json_kind(other)
+            ),
+            check: None,
+        }),
+    }
+}
+
+fn validate_bundle_map(map: &Map<String, Value>, options: &Options, report: &mut Report) {
+    let id = map.get("id").and_then(Value::as_str).map(str::to_owned);
+    let mut ctx = Ctx {
+        options,
+        id: id.clone(),
+        report,
+        embedded: None,
+    };
+    rules::bundle(map, &mut ctx);
+    if let Some(Value::Array(items)) = map.get("objects") {
+        // A 2.0 bundle's objects are 2.0; so is an object of a 2.1 bundle
+        // that has `created` but no `spec_version` (as the reference reads them).
+        let bundle_v20 = map.get("spec_version").and_then(Value::as_str) == Some("2.0");
+        let as_v20 = Options {
+            version: StixVersion::V2_0,
+            ..options.clone()
+        };
+        for item in items {
+            let legacy = item.get("spec_version").is_none() && item.get("created").is_some();
+            let opts = if bundle_v20 || legacy {
+                &as_v20
+            } else {
+                options
+            };
+            validate_item(item, opts, report);
+        }
+        practices::duplicate_ids(items.iter(), options, report);
+    }
+}
+
+fn validate_map<'o>(map: &'o Map<String, Value>, options: &'o Options, report: &'o mut Report) {
+    let id = map.get("id").and_then(Value::as_str).map(str::to_owned);
+    let mut ctx = Ctx {
+        options,
+        id,
+        report,
+        embedded: None,
+    };
+    if map.get("type").and_then(Value::as_str) == Some("bundle") {
+        rules::bundle(map, &mut ctx);
+        return;
+    }
+    rules::object(map, &mut ctx);
+}

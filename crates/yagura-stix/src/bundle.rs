@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::catalog::Category;
-use crate::error::BundleError;
+use crate::error::{BundleError, ObjectError};
 use crate::object::{StixObject, json_kind};
 use crate::timestamp::Timestamp;
 use crate::version::StixVersion;
@@ -196,5 +196,201 @@ impl std::str::FromStr for Bundle {
     /// As [`Bundle::from_slice`], from text.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         Self::from_slice(text.as_bytes())
+    }
+}
+
+/// What [`for_each_object`] learned about the container around the objects.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Envelope {
+    /// The input was a bundle (`type: "bundle"`), not a list or one object.
+    pub is_bundle: bool,
+    /// The bundle's properties other than `objects` (for a single object:
+    /// the object, which was also handed to the callback).
+    pub properties: Map<String, Value>,
+    /// How many objects were handed to the callback.
+    pub count: usize,
+}
+
+/// Where a streamed object stood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// The n-th element of a bundle's `objects` or of a top-level list.
+    Listed(usize),
+    /// The whole input was this one object.
+    Alone,
+}
+
+/// Reads STIX JSON (a bundle, a list of objects, or one object) and hands
+/// each object to `f` as soon as it is parsed, so that memory holds one
+/// object at a time, not the whole bundle. `f` gets the object's position
+/// and the object (or why it is not one).
+pub fn for_each_object(
+    bytes: &[u8],
+    mut f: impl FnMut(Position, Result<StixObject, ObjectError>),
+) -> Result<Envelope, BundleError> {
+    use serde::de::DeserializeSeed as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let json_err = |e: serde_json::Error| BundleError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let mut count = 0usize;
+    let mut emit = |v: Value| {
+        f(Position::Listed(count), StixObject::from_value(v));
+        count += 1;
+    };
+    let top = stream::Top { emit: &mut emit }
+        .deserialize(&mut de)
+        .map_err(json_err)?;
+    de.end().map_err(json_err)?;
+    let envelope = match top {
+        stream::TopLevel::List => Envelope {
+            is_bundle: false,
+            properties: Map::new(),
+            count: 0,
+        },
+        stream::TopLevel::Map(props, objects) => {
+            let is_bundle = props.get("type").and_then(Value::as_str) == Some("bundle");
+            let mut props = props;
+            match objects {
+                // `objects` that was not a list (an observed-data's dictionary).
+                Some(stream::Objects::Other(v)) => {
+                    props.insert("objects".to_owned(), v);
+                }
+                Some(stream::Objects::Streamed) | None => {}
+            }
+            if !is_bundle {
+                f(
+                    Position::Alone,
+                    StixObject::from_value(Value::Object(props.clone())),
+                );
+                count += 1;
+            }
+            Envelope {
+                is_bundle,
+                properties: props,
+                count: 0,
+            }
+        }
+    };
+    Ok(Envelope { count, ..envelope })
+}
+
+mod stream {
+    //! Serde visitors that stream a bundle's `objects`.
+
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    pub(super) struct Top<'f> {
+        pub(super) emit: &'f mut dyn FnMut(Value),
+    }
+
+    pub(super) enum TopLevel {
+        List,
+        Map(Map<String, Value>, Option<Objects>),
+    }
+
+    pub(super) enum Objects {
+        Streamed,
+        Other(Value),
+    }
+
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = TopLevel;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<TopLevel, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = TopLevel;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a STIX bundle, a list of STIX objects, or one STIX object")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
+            while let Some(v) = seq.next_element::<Value>()? {
+                (self.emit)(v);
+            }
+            Ok(TopLevel::List)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+            let mut props = Map::new();
+            let mut objects = None;
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "objects" && objects.is_none() {
+                    objects = Some(map.next_value_seed(ObjectsSeed {
+                        emit: &mut *self.emit,
+                    })?);
+                } else {
+                    let v: Value = map.next_value()?;
+                    props.insert(key, v);
+                }
+            }
+            Ok(TopLevel::Map(props, objects))
+        }
+    }
+
+    struct ObjectsSeed<'f> {
+        emit: &'f mut dyn FnMut(Value),
+    }
+
+    impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_> {
+        type Value = Objects;
+
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Objects, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ObjectsSeed<'_> {
+        type Value = Objects;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of STIX objects")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Objects, A::Error> {
+            while let Some(v) = seq.next_element::<Value>()? {
+                (self.emit)(v);
+            }
+            Ok(Objects::Streamed)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Objects, A::Error> {
+            let v = serde::Deserialize::deserialize(de::value::MapAccessDeserializer::new(map))?;
+            Ok(Objects::Other(v))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::String(v.to_owned())))
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::Bool(v)))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::from(v)))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::from(v)))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::from(v)))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Objects, E> {
+            Ok(Objects::Other(Value::Null))
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::pattern::{self, PatternCommand};
+use crate::commands::stix::{self, StixCommand};
 
 /// Yagura: sovereign threat-intelligence hub, detection engine and incident desk.
 #[derive(Debug, Parser)]
@@ -21,6 +22,9 @@ enum Command {
     /// STIX patterns: check syntax, match against observed data.
     #[command(subcommand)]
     Pattern(PatternCommand),
+    /// STIX content: validate, upgrade 2.0 to 2.1.
+    #[command(subcommand)]
+    Stix(StixCommand),
 }
 
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
@@ -28,6 +32,7 @@ pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Pattern(cmd) => pattern::run(cmd),
+        Command::Stix(cmd) => stix::run(cmd),
     };
     match outcome {
         Ok(code) => code,

@@ -137,14 +137,70 @@ pub fn validate(value: &Value, options: &Options) -> Report {
             validate_bundle_map(map, options, &mut report);
         }
         Value::Array(items) => {
+            let as_v20 = Options {
+                version: StixVersion::V2_0,
+                ..options.clone()
+            };
             for item in items {
-                validate_item(item, options, &mut report);
+                let legacy = item.get("spec_version").is_none() && item.get("created").is_some();
+                validate_item(item, if legacy { &as_v20 } else { options }, &mut report);
             }
             practices::duplicate_ids(items.iter(), options, &mut report);
         }
         other => validate_item(other, options, &mut report),
     }
     report
+}
+
+/// Validates STIX JSON text (a bundle, a list of objects or one object)
+/// while it is read, holding one object at a time: the way to validate large
+/// bundles. Findings are those of [`validate`] on the same content.
+pub fn validate_slice(
+    bytes: &[u8],
+    options: &Options,
+) -> Result<(Report, crate::bundle::Envelope), crate::error::BundleError> {
+    let mut report = Report::default();
+    let as_v20 = Options {
+        version: StixVersion::V2_0,
+        ..options.clone()
+    };
+    let mut duplicates = practices::DuplicateIds::default();
+    let envelope = crate::bundle::for_each_object(bytes, |position, object| match object {
+        Err(e) => report.errors.push(Finding {
+            object_id: None,
+            path: match position {
+                crate::bundle::Position::Listed(i) => format!("objects[{i}]"),
+                crate::bundle::Position::Alone => String::new(),
+            },
+            message: e.to_string(),
+            check: None,
+        }),
+        Ok(o) => {
+            let map = o.properties();
+            let listed = matches!(position, crate::bundle::Position::Listed(_));
+            let legacy =
+                listed && map.get("spec_version").is_none() && map.get("created").is_some();
+            let opts = if legacy { &as_v20 } else { options };
+            validate_map(map, opts, &mut report);
+            duplicates.observe(map, options, &mut report);
+        }
+    })?;
+    if envelope.is_bundle {
+        let mut header = envelope.properties.clone();
+        if envelope.count > 0 {
+            // Stand-in for the streamed list, for the bundle's own rules.
+            header.insert("objects".to_owned(), Value::Array(vec![Value::Null]));
+        }
+        let id = header.get("id").and_then(Value::as_str).map(str::to_owned);
+        let mut ctx = Ctx {
+            options,
+            id,
+            report: &mut report,
+            embedded: None,
+        };
+        rules::bundle(&header, &mut ctx);
+    }
+    Ok((report, envelope))
 }
 
 /// Validates a parsed bundle.

@@ -779,39 +779,58 @@ fn dictionary_keys(map: &Map<String, Value>, ctx: &mut Ctx<'_>, path: &str) {
     }
 }
 
-/// Duplicate ids with the same `modified` in one bundle.
+/// Finds objects of one bundle that share an id and a `modified`.
+#[derive(Debug, Default)]
+pub(crate) struct DuplicateIds {
+    seen: HashMap<String, Value>,
+}
+
+impl DuplicateIds {
+    /// Notes one object; reports it if an earlier one had the same id and
+    /// `modified`.
+    pub(crate) fn observe(
+        &mut self,
+        item: &Map<String, Value>,
+        options: &Options,
+        report: &mut Report,
+    ) {
+        let (Some(id), Some(modified)) =
+            (item.get("id").and_then(Value::as_str), item.get("modified"))
+        else {
+            return;
+        };
+        match self.seen.get(id) {
+            None => {
+                self.seen.insert(id.to_owned(), modified.clone());
+            }
+            Some(previous) if previous == modified && runs(options, "duplicate-ids") => {
+                let f = Finding {
+                    object_id: Some(id.to_owned()),
+                    path: "modified".to_owned(),
+                    message: "duplicate id with the same modified: versions of one object should differ in modified".to_owned(),
+                    check: Some("duplicate-ids"),
+                };
+                if options.strict {
+                    report.errors.push(f);
+                } else {
+                    report.warnings.push(f);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Duplicate ids with the same `modified` in a list of objects.
 pub(crate) fn duplicate_ids<'a>(
     items: impl Iterator<Item = &'a Value>,
     options: &Options,
     report: &mut Report,
 ) {
-    let mut seen: HashMap<&str, &Value> = HashMap::new();
+    let mut d = DuplicateIds::default();
     for item in items {
-        let (Some(id), Some(modified)) =
-            (item.get("id").and_then(Value::as_str), item.get("modified"))
-        else {
-            continue;
-        };
-        match seen.get(id) {
-            None => {
-                seen.insert(id, modified);
-            }
-            Some(previous) if *previous == modified => {
-                if runs(options, "duplicate-ids") {
-                    let f = Finding {
-                        object_id: Some(id.to_owned()),
-                        path: "modified".to_owned(),
-                        message: "duplicate id with the same modified: versions of one object should differ in modified".to_owned(),
-                        check: Some("duplicate-ids"),
-                    };
-                    if options.strict {
-                        report.errors.push(f)
-                    } else {
-                        report.warnings.push(f)
-                    }
-                }
-            }
-            Some(_) => {}
+        if let Value::Object(map) = item {
+            d.observe(map, options, report);
         }
     }
 }

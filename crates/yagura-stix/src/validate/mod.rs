@@ -129,9 +129,24 @@ impl Ctx<'_> {
     }
 }
 
+/// Unknown check names in the options are errors.
+fn check_options(options: &Options, report: &mut Report) {
+    for name in options.enabled.iter().chain(&options.disabled) {
+        if !practices::known_check(name) {
+            report.errors.push(Finding {
+                object_id: None,
+                path: String::new(),
+                message: format!("{name:?} is not a best-practice check or group"),
+                check: None,
+            });
+        }
+    }
+}
+
 /// Validates JSON: a bundle, a list of objects, or one object.
 pub fn validate(value: &Value, options: &Options) -> Report {
     let mut report = Report::default();
+    check_options(options, &mut report);
     match value {
         Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("bundle") => {
             validate_bundle_map(map, options, &mut report);

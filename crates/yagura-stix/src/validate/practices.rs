@@ -8,7 +8,6 @@ use serde_json::{Map, Value};
 use super::{Ctx, Finding, Options, Report};
 use crate::catalog::{self, Category, Kind};
 use crate::id::Identifier;
-use crate::pattern::ast::{PathStep, PropTest};
 
 /// Checks in the `format-checks` group.
 const FORMAT_CHECKS: &[&str] = &[
@@ -159,6 +158,24 @@ pub(crate) fn runs(options: &Options, check: &str) -> bool {
     }
 }
 
+/// Whether `name` is a best-practice check or group the options may name.
+pub(crate) fn known_check(name: &str) -> bool {
+    group(name, true).is_some()
+        || [
+            FORMAT_CHECKS,
+            VOCAB_CHECKS,
+            EXTERNAL_SOURCE_CHECKS,
+            APPROVED_VALUE_CHECKS,
+            DEFAULT_OTHERS,
+        ]
+        .iter()
+        .any(|g| g.contains(&name))
+        || matches!(
+            name,
+            "custom-prefix" | "custom-prefix-lax" | "encryption-algo"
+        )
+}
+
 /// Whether an open-vocabulary value has the suggested form.
 fn vocab_form_ok(v: &str) -> bool {
     has_lower(v) && !v.chars().any(char::is_uppercase) && !v.contains('_') && !v.contains(' ')
@@ -270,6 +287,16 @@ pub(crate) fn object(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>) {
             "marking-definition-type",
             "definition_type",
             "definition_type should be statement or tlp",
+        );
+    }
+    if ty == "malware-analysis"
+        && let Some(p) = map.get("product").and_then(Value::as_str)
+        && (p.chars().any(char::is_uppercase) || p.contains(' ') || p.contains('_'))
+    {
+        ctx.should(
+            "malware-analysis-product",
+            "product",
+            format!("product {p:?} should be lower case with words separated by hyphens"),
         );
     }
     if ty == "indicator" && (!map.contains_key("name") || !map.contains_key("description")) {
@@ -722,6 +749,85 @@ pub(crate) fn observable(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>, 
             "network-traffic should have both src_port and dst_port",
         );
     }
+    if ty == "file"
+        && let Some(m) = map.get("mime_type").and_then(Value::as_str)
+        && !MIME.is_match(m)
+    {
+        ctx.should(
+            "mime-type",
+            at("mime_type"),
+            format!("{m:?} should be an IANA media type (type/subtype)"),
+        );
+    }
+    if ty == "network-traffic"
+        && let Some(Value::Array(protocols)) = map.get("protocols")
+    {
+        for p in protocols.iter().filter_map(Value::as_str) {
+            if !protocol_name_ok(p) {
+                ctx.should(
+                    "protocols",
+                    at("protocols"),
+                    format!("{p:?} is not an IANA service or protocol name"),
+                );
+            }
+        }
+    }
+    if let Some(Value::Object(exts)) = map.get("extensions") {
+        if let Some(Value::Object(h)) = exts
+            .get("http-request-ext")
+            .and_then(|e| e.get("request_header"))
+        {
+            for k in h.keys() {
+                if !HTTP_REQUEST_HEADERS
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(k))
+                {
+                    ctx.should(
+                        "http-request-headers",
+                        at("extensions.http-request-ext.request_header"),
+                        format!("{k:?} is not an HTTP request header"),
+                    );
+                }
+            }
+        }
+        if let Some(Value::Object(o)) = exts.get("socket-ext").and_then(|e| e.get("options")) {
+            for k in o.keys() {
+                if !k.starts_with("SO_") {
+                    ctx.should(
+                        "socket-options",
+                        at("extensions.socket-ext.options"),
+                        format!("{k:?} is not a socket option (SO_*)"),
+                    );
+                }
+            }
+        }
+        if let Some(Value::Object(d)) = exts
+            .get("pdf-ext")
+            .and_then(|e| e.get("document_info_dict"))
+        {
+            for k in d.keys() {
+                if !PDF_INFO_KEYS.contains(&k.as_str()) {
+                    ctx.should(
+                        "pdf-doc-info",
+                        at("extensions.pdf-ext.document_info_dict"),
+                        format!("{k:?} is not a PDF document information dictionary key"),
+                    );
+                }
+            }
+        }
+        if let Some(p) = exts
+            .get("windows-process-ext")
+            .and_then(|e| e.get("priority"))
+            .and_then(Value::as_str)
+            && !p.ends_with("_CLASS")
+        {
+            ctx.should(
+                "windows-process-priority-format",
+                at("extensions.windows-process-ext.priority"),
+                format!("{p:?} should end in _CLASS"),
+            );
+        }
+    }
     if ty == "user-account"
         && let Some(t) = map.get("account_type").and_then(Value::as_str)
         && !catalog::ACCOUNT_TYPE.values.contains(&t)
@@ -749,7 +855,7 @@ pub(crate) fn observable(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>, 
             if !strict_ok {
                 ctx.should("custom-prefix", path.as_str(), format!("custom extension {name:?} should be named 'x-', a source identifier, '-', the name, then '-ext'"));
             }
-            if !(name.starts_with("x-") && name.ends_with("-ext")) {
+            if !name.starts_with("x-") {
                 ctx.should(
                     "custom-prefix-lax",
                     path.as_str(),
@@ -761,7 +867,116 @@ pub(crate) fn observable(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>, 
     dictionary_keys(map, ctx, base);
 }
 
-/// Dictionary keys in observables should be lower case.
+static MIME: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(application|audio|font|image|message|model|multipart|text|video)/[a-zA-Z0-9.+_-]+",
+    )
+    .expect("regex")
+});
+
+/// IANA service names (RFC 6335 syntax: letters, digits, single hyphens).
+fn protocol_name_ok(p: &str) -> bool {
+    !p.is_empty()
+        && p.len() <= 63
+        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !p.starts_with('-')
+        && !p.ends_with('-')
+        && !p.contains("--")
+}
+
+/// HTTP request header fields (IANA message headers registry, common ones).
+const HTTP_REQUEST_HEADERS: &[&str] = &[
+    "A-IM",
+    "Accept",
+    "Accept-Charset",
+    "Accept-Datetime",
+    "Accept-Encoding",
+    "Accept-Language",
+    "Access-Control-Request-Method",
+    "Access-Control-Request-Headers",
+    "Authorization",
+    "Cache-Control",
+    "Connection",
+    "Content-Encoding",
+    "Content-Length",
+    "Content-MD5",
+    "Content-Type",
+    "Cookie",
+    "Date",
+    "Expect",
+    "Forwarded",
+    "From",
+    "Host",
+    "HTTP2-Settings",
+    "If-Match",
+    "If-Modified-Since",
+    "If-None-Match",
+    "If-Range",
+    "If-Unmodified-Since",
+    "Max-Forwards",
+    "Origin",
+    "Pragma",
+    "Prefer",
+    "Proxy-Authorization",
+    "Range",
+    "Referer",
+    "TE",
+    "Trailer",
+    "Transfer-Encoding",
+    "User-Agent",
+    "Upgrade",
+    "Via",
+    "Warning",
+    "Upgrade-Insecure-Requests",
+    "X-Requested-With",
+    "DNT",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "X-Forwarded-Proto",
+    "Front-End-Https",
+    "X-Http-Method-Override",
+    "X-ATT-DeviceId",
+    "X-Wap-Profile",
+    "Proxy-Connection",
+    "X-UIDH",
+    "X-Csrf-Token",
+    "X-Request-ID",
+    "X-Correlation-ID",
+    "Save-Data",
+];
+
+/// Keys of a PDF document information dictionary (PDF 1.7, §14.3.3).
+const PDF_INFO_KEYS: &[&str] = &[
+    "Title",
+    "Author",
+    "Subject",
+    "Keywords",
+    "Creator",
+    "Producer",
+    "CreationDate",
+    "ModDate",
+    "Trapped",
+];
+
+/// Dictionaries whose keys are set by other standards (HTTP, IPFIX, PDF…),
+/// not checked for case.
+const DICT_KEY_EXCEPTIONS: &[&str] = &[
+    "hashes",
+    "file_header_hashes",
+    "request_header",
+    "additional_header_fields",
+    "document_info_dict",
+    "exif_tags",
+    "ipfix",
+    "options",
+    "environment_variables",
+    "key",
+    "startup_info",
+    "extensions",
+];
+
+/// Dictionary keys in observables should be lower case (and, in STIX 2.0,
+/// at most 30 characters).
 fn dictionary_keys(map: &Map<String, Value>, ctx: &mut Ctx<'_>, path: &str) {
     for (k, v) in map {
         if k.chars().any(|c| c.is_ascii_uppercase()) {
@@ -771,8 +986,15 @@ fn dictionary_keys(map: &Map<String, Value>, ctx: &mut Ctx<'_>, path: &str) {
                 format!("dictionary key {k:?} should be lower case"),
             );
         }
+        if !ctx.v21() && k.chars().count() > 30 {
+            ctx.should(
+                "observable-dictionary-keys",
+                path,
+                format!("dictionary key {k:?} should be at most 30 characters"),
+            );
+        }
         if let Value::Object(inner) = v
-            && !matches!(k.as_str(), "hashes" | "file_header_hashes" | "extensions")
+            && !DICT_KEY_EXCEPTIONS.contains(&k.as_str())
         {
             dictionary_keys(inner, ctx, &super::props::join(path, k));
         }
@@ -835,7 +1057,7 @@ pub(crate) fn duplicate_ids<'a>(
     }
 }
 
-fn strict_prefix(name: &str, sep: char) -> bool {
+pub(crate) fn strict_prefix(name: &str, sep: char) -> bool {
     // x<sep>source<sep>name
     let rest = if sep == '-' {
         name.strip_prefix("x-")
@@ -960,47 +1182,5 @@ pub(crate) fn custom_observable(ctx: &mut Ctx<'_>, path: &str, ty: &str) {
             path,
             format!("custom observable type {ty:?} should start with 'x-'"),
         );
-    }
-}
-
-/// Names used in an indicator's pattern: custom types and properties should
-/// follow the naming conventions.
-pub(crate) fn pattern_custom_names(
-    ctx: &mut Ctx<'_>,
-    object_type: &str,
-    t: &PropTest,
-    known_type: bool,
-) {
-    let prefix_checks = ctx.options.disabled.iter().any(|d| d == "extensions-use");
-    if !known_type && prefix_checks {
-        if !strict_prefix(object_type, '-') {
-            ctx.should("custom-prefix", "pattern", format!("custom observable type {object_type:?} in the pattern should start with 'x-', a source identifier, '-', then the name"));
-        } else if !object_type.starts_with("x-") {
-            ctx.should(
-                "custom-prefix-lax",
-                "pattern",
-                format!(
-                    "custom observable type {object_type:?} in the pattern should start with 'x-'"
-                ),
-            );
-        }
-    }
-    let Some(PathStep::Key { name, .. }) = t.path.steps.first() else {
-        return;
-    };
-    if known_type && catalog::prop(object_type, name).is_none() {
-        let format_ok = name.len() >= 3
-            && name.len() <= 250
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !format_ok {
-            ctx.error(
-                "pattern",
-                format!("{name:?} is not a valid observable property name"),
-            );
-        } else if prefix_checks && !strict_prefix(name, '_') {
-            ctx.should("custom-prefix", "pattern", format!("custom property {name:?} in the pattern should start with 'x_', a source identifier, '_', then the name"));
-        }
     }
 }

@@ -307,9 +307,13 @@ fn external_reference(ctx: &mut Ctx<'_>, path: &str, v: &Value) {
         None => false,
         Some("cve") => external_id.is_some_and(|e| CVE.is_match(e)),
         Some("capec") => external_id.is_some_and(|e| CAPEC.is_match(e)),
-        Some(_) => ["external_id", "url", "description"]
-            .iter()
-            .any(|k| r.contains_key(*k)),
+        // Another source may not use an id shaped like a CVE or CAPEC id.
+        Some(_) => {
+            ["external_id", "url", "description"]
+                .iter()
+                .any(|k| r.contains_key(*k))
+                && !external_id.is_some_and(|e| CVE.is_match(e) || CAPEC.is_match(e))
+        }
     };
     if !ok {
         ctx.error(

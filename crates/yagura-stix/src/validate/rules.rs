@@ -160,6 +160,17 @@ pub(crate) fn bundle(map: &Map<String, Value>, ctx: &mut Ctx<'_>) {
         None => ctx.error("", "\"id\" is a required property"),
         Some(id) => {
             props::reference(ctx, "id", id, &["bundle"]);
+            if ctx.v21()
+                && let Some(id) = id.as_str().and_then(|s| Identifier::parse(s).ok())
+                && id.uuid().get_version_num() != 4
+            {
+                ctx.should("uuid-check", "id", format!("id {id} should be a UUIDv4"));
+            }
+        }
+    }
+    for k in map.keys() {
+        if !matches!(k.as_str(), "type" | "id" | "objects" | "spec_version") {
+            practices::custom_property(ctx, "bundle", k, map);
         }
     }
     match map.get("objects") {
@@ -572,6 +583,18 @@ fn type_rules<'o>(map: &'o Map<String, Value>, ty: &str, ctx: &mut Ctx<'o>) {
             }
         }
         "observed-data" => {
+            if let Some(Value::Array(refs)) = map.get("object_refs") {
+                for (i, r) in refs.iter().enumerate() {
+                    if let Some(t) = r.as_str().and_then(|s| s.split_once("--")).map(|(t, _)| t)
+                        && catalog::category(t) == Category::Sdo
+                    {
+                        ctx.error(
+                            format!("object_refs[{i}]"),
+                            format!("observed-data refers to SCOs and SROs, not {t}"),
+                        );
+                    }
+                }
+            }
             if v21 && has("objects") == has("object_refs") {
                 ctx.error(
                     "",
@@ -622,14 +645,13 @@ fn type_rules<'o>(map: &'o Map<String, Value>, ty: &str, ctx: &mut Ctx<'o>) {
                         );
                     }
                 }
-                if types
+                let toplevel = types
                     .iter()
-                    .any(|t| t.as_str() == Some("toplevel-property-extension"))
-                    && !has("extension_properties")
-                {
+                    .any(|t| t.as_str() == Some("toplevel-property-extension"));
+                if !toplevel && has("extension_properties") {
                     ctx.error(
-                        "",
-                        "a toplevel-property-extension needs extension_properties",
+                        "extension_properties",
+                        "extension_properties is only for a toplevel-property-extension",
                     );
                 }
             }
@@ -667,10 +689,159 @@ fn type_rules<'o>(map: &'o Map<String, Value>, ty: &str, ctx: &mut Ctx<'o>) {
     }
 }
 
+static MIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(application|audio|font|image|message|model|multipart|text|video)/[a-zA-Z0-9.+_-]+",
+    )
+    .expect("regex")
+});
+static CHARSET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9_()-]+$").expect("regex"));
+static URI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$").expect("regex"));
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[^@\s<>()\[\]\\,;:]+@[^@\s<>()\[\]\\,;:]+$").expect("regex"));
+
+/// A CPE 2.3 formatted string: `cpe:2.3:` then part and ten more fields.
+fn cpe23_ok(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix("cpe:2.3:") else {
+        return false;
+    };
+    // Split on unescaped colons.
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for c in rest.chars() {
+        if escaped {
+            cur.push(c);
+            escaped = false;
+        } else if c == '\\' {
+            cur.push(c);
+            escaped = true;
+        } else if c == ':' {
+            fields.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    fields.push(cur);
+    fields.len() == 11
+        && matches!(fields[0].as_str(), "a" | "h" | "o" | "*" | "-")
+        && fields.iter().all(|f| !f.is_empty())
+}
+
+/// Formats some SCO properties must have.
+fn observable_formats(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>) {
+    let s = |k: &str| map.get(k).and_then(Value::as_str);
+    if ty == "artifact"
+        && let Some(m) = s("mime_type")
+        && !MIME.is_match(m)
+    {
+        ctx.error(
+            "mime_type",
+            format!("{m:?} must be an IANA media type (type/subtype)"),
+        );
+    }
+    for (t, k) in [("directory", "path_enc"), ("file", "name_enc")] {
+        if ty == t
+            && let Some(v) = s(k)
+            && !CHARSET.is_match(v)
+        {
+            ctx.error(k, format!("{v:?} must be an IANA registered character set"));
+        }
+    }
+    if ty == "software"
+        && let Some(v) = s("cpe")
+        && !cpe23_ok(v)
+    {
+        ctx.error("cpe", format!("{v:?} is not a CPE 2.3 formatted string"));
+    }
+    if matches!(ty, "url" | "artifact") {
+        let key = if ty == "url" { "value" } else { "url" };
+        if let Some(v) = s(key)
+            && !URI.is_match(v)
+        {
+            ctx.error(key, format!("{v:?} is not a URI"));
+        }
+    }
+    if ty == "email-addr"
+        && let Some(v) = s("value")
+        && !EMAIL.is_match(v)
+    {
+        ctx.error(
+            "value",
+            format!("{v:?} is not an email address (put a display name in display_name)"),
+        );
+    }
+    if ty == "windows-registry-key"
+        && let Some(k) = s("key")
+    {
+        let abbreviated = k.starts_with("HKLM")
+            || [
+                "HKCC", "HKCR", "HKCU", "HKU", "hklm", "hkcc", "hkcr", "hkcu", "hku",
+            ]
+            .iter()
+            .any(|a| k.contains(a));
+        if abbreviated {
+            ctx.error(
+                "key",
+                format!("{k:?}: the hive must be written in full (HKEY_LOCAL_MACHINE, not HKLM)"),
+            );
+        }
+    }
+    if ty == "file" && !ctx.v21() {
+        if (map.contains_key("encryption_algorithm") || map.contains_key("decryption_key"))
+            && map.get("is_encrypted") != Some(&Value::Bool(true))
+        {
+            ctx.error(
+                "",
+                "encryption_algorithm and decryption_key need is_encrypted true",
+            );
+        }
+        if let Some(a) = s("encryption_algorithm")
+            && !ENCRYPTION_ALGORITHMS_V20.contains(&a)
+        {
+            ctx.should(
+                "encryption-algo",
+                "encryption_algorithm",
+                format!("{a:?} is not in the encryption-algo-ov vocabulary"),
+            );
+        }
+    }
+}
+
+/// STIX 2.0's encryption-algo-ov.
+const ENCRYPTION_ALGORITHMS_V20: &[&str] = &[
+    "AES128-ECB",
+    "AES128-CBC",
+    "AES128-CFB",
+    "AES128-COFB",
+    "AES128-CTR",
+    "AES128-XTS",
+    "AES128-GCM",
+    "Salsa20",
+    "Salsa8",
+    "Salsa12",
+    "ChaCha20-Poly1305",
+    "ChaCha20",
+    "DES-CBC",
+    "3DES-CBC",
+    "DES-ECB",
+    "3DES-ECB",
+    "CAST128-CBC",
+    "CAST256-CBC",
+    "RSA",
+    "DSA",
+];
+
 /// SCO rules shared by top-level (2.1) and embedded (2.0) observables.
 fn observable_rules(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>) {
     let has = |k: &str| map.contains_key(k);
+    observable_formats(map, ty, ctx);
     match ty {
+        "artifact" if !has("payload_bin") && !has("url") => {
+            ctx.error("", "an artifact needs payload_bin or url");
+        }
         "artifact" => {
             if has("payload_bin") && has("url") {
                 ctx.error("", "an artifact has payload_bin or url, not both");
@@ -752,7 +923,7 @@ fn embedded_observables<'o>(objs: &'o Map<String, Value>, ctx: &mut Ctx<'o>) {
                 .props
                 .iter()
                 .chain(catalog::COMMON_SCO.iter())
-                .find(|pr| pr.name == k && pr.name != "id")
+                .find(|pr| pr.name == k && (pr.name != "id" || ctx.v21()))
             {
                 Some(prop) => match prop.kind {
                     Kind::Ref(types) => embedded_ref(objs, ctx, &p, x, types),
@@ -903,18 +1074,72 @@ fn indicator_pattern(map: &Map<String, Value>, ctx: &mut Ctx<'_>) {
         Err(e) => ctx.error("pattern", format!("pattern failed to validate: {e}")),
         Ok(p) => {
             for t in p.tests() {
-                let ot = t.path.object_type.as_str();
-                let known = catalog::category(ot) == Category::Sco;
-                if !known && !pattern_type_ok(ot) {
-                    ctx.error(
-                        "pattern",
-                        format!("{ot:?} is not a valid observable type name"),
-                    );
-                    continue;
-                }
-                practices::pattern_custom_names(ctx, ot, t, known);
+                pattern_names(ctx, t);
             }
         }
+    }
+}
+
+/// Object types and properties named in a pattern: defined ones, or custom
+/// ones named by the conventions (errors, as the reference reports them).
+fn pattern_names(ctx: &mut Ctx<'_>, t: &crate::pattern::ast::PropTest) {
+    let ot = t.path.object_type.as_str();
+    let known = catalog::category(ot) == Category::Sco;
+    let disabled = |name: &str| ctx.options.disabled.iter().any(|d| d == name);
+    // 2.1 applies the naming conventions only when extensions-use is off.
+    let naming = !disabled("all")
+        && !disabled("format-checks")
+        && (!ctx.v21() || disabled("extensions-use"));
+    if !known {
+        if ctx.options.strict_types {
+            ctx.error(
+                "pattern",
+                format!("{ot:?} is not a valid STIX observable type"),
+            );
+        } else if !pattern_type_ok(ot) {
+            ctx.error(
+                "pattern",
+                format!("{ot:?} is not a valid observable type name"),
+            );
+        } else if naming && !disabled("custom-prefix") && !practices::strict_prefix(ot, '-') {
+            ctx.error("pattern", format!("custom observable type {ot:?} should start with 'x-', a source identifier, '-', then the name"));
+        } else if naming && !disabled("custom-prefix-lax") && !ot.starts_with("x-") {
+            ctx.error(
+                "pattern",
+                format!("custom observable type {ot:?} should start with 'x-'"),
+            );
+        }
+        return;
+    }
+    let Some(crate::pattern::ast::PathStep::Key { name, .. }) = t.path.steps.first() else {
+        return;
+    };
+    if catalog::prop(ot, name).is_some()
+        || (!ctx.v21() && V20_SCO_PROPS.contains(&(ot, name.as_str())))
+    {
+        return;
+    }
+    let format_ok = (3..=250).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ctx.options.strict_properties {
+        ctx.error(
+            "pattern",
+            format!("{name:?} is not a valid property for {ot} objects"),
+        );
+    } else if !format_ok {
+        ctx.error(
+            "pattern",
+            format!("{name:?} is not a valid observable property name"),
+        );
+    } else if naming && !disabled("custom-prefix") && !practices::strict_prefix(name, '_') {
+        ctx.error("pattern", format!("custom property {name:?} should start with 'x_', a source identifier, '_', then the name"));
+    } else if naming && !disabled("custom-prefix-lax") && !name.starts_with("x_") {
+        ctx.error(
+            "pattern",
+            format!("custom property {name:?} should start with 'x_'"),
+        );
     }
 }
 

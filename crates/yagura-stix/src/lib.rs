@@ -9,6 +9,7 @@ mod canonical;
 pub mod catalog;
 pub mod error;
 pub mod id;
+pub mod marking;
 pub mod object;
 pub mod pattern;
 pub mod timestamp;
@@ -20,6 +21,7 @@ pub use error::{
     BundleError, IdError, MatchError, ObjectError, PatternError, TimestampError, UnknownVersion,
 };
 pub use id::Identifier;
+pub use marking::Tlp;
 pub use object::StixObject;
 pub use timestamp::Timestamp;
 pub use version::StixVersion;

@@ -33,6 +33,12 @@ impl StixObject {
         }
     }
 
+    /// Wraps a map built in this crate with a string `type`.
+    pub(crate) fn from_known(props: Map<String, Value>) -> Self {
+        debug_assert!(props.get("type").is_some_and(Value::is_string));
+        Self { props }
+    }
+
     /// Wraps a JSON value; it must be an object with a string `type`.
     pub fn from_value(v: Value) -> Result<Self, ObjectError> {
         match v {

@@ -1219,6 +1219,12 @@ pub static TYPES: &[TypeSpec] = &[
     ty!("bundle", Bundle, []),
 ];
 
+/// `archive-ext` as STIX 2.0 defined it.
+pub const ARCHIVE_EXT_V20: &[Prop] = &[
+    req("contains_refs", RefList(&["file"])),
+    p("version", Str),
+    p("comment", Str),
+];
 const ARCHIVE_EXT: &[Prop] = &[
     req("contains_refs", RefList(&["file", "directory"])),
     p("comment", Str),

@@ -341,6 +341,23 @@ pub(crate) fn object(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>) {
             }
         }
     }
+    if v21
+        && ty == "extension-definition"
+        && map
+            .get("extension_types")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.iter().any(|t| t == "toplevel-property-extension"))
+        && !map
+            .get("extension_properties")
+            .and_then(Value::as_array)
+            .is_some_and(|p| !p.is_empty())
+    {
+        ctx.should(
+            "extension-properties",
+            "extension_properties",
+            "a toplevel-property-extension should list its property names in extension_properties",
+        );
+    }
     if v21 && ty == "extension-definition" && !map.contains_key("description") {
         ctx.should(
             "extension-description",
@@ -840,13 +857,15 @@ pub(crate) fn observable(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>, 
     }
     if let Some(Value::Object(exts)) = map.get("extensions") {
         for name in exts.keys() {
-            if catalog::sco_extension(name).is_some() || name.starts_with("extension-definition--")
-            {
+            if catalog::sco_extension(name).is_some() {
                 continue;
             }
             let path = at(&format!("extensions.{name}"));
             if ctx.v21() && !uses_extension(map, &["property-extension"]) {
                 ctx.should("extensions-use", path.as_str(), format!("custom extension {name:?} should be implemented with an extension definition of extension_type property-extension"));
+            }
+            if name.starts_with("extension-definition--") {
+                continue;
             }
             let strict_ok = name
                 .strip_prefix("x-")

@@ -401,6 +401,18 @@ fn extensions(ctx: &mut Ctx<'_>, path: &str, v: &Value) {
         if body.is_empty() {
             ctx.error(&p, "an extension must have at least one property");
         }
+        let named_ok = name.starts_with("extension-definition--")
+            || name
+                .strip_suffix("-ext")
+                .is_some_and(|stem| crate::id::is_type_name(&format!("{stem}-ext")));
+        if ctx.v21() && !named_ok {
+            ctx.error(
+                &p,
+                format!(
+                    "extension name {name:?} must end in '-ext' or be an extension-definition id"
+                ),
+            );
+        }
         if name.starts_with("extension-definition--") {
             reference(
                 ctx,
@@ -421,7 +433,12 @@ fn extensions(ctx: &mut Ctx<'_>, path: &str, v: &Value) {
                 }
             }
         } else if let Some(props) = catalog::sco_extension(name) {
-            embedded(ctx, &p, body, props);
+            if !ctx.v21() && name == "archive-ext" {
+                // STIX 2.0 archives contain files only.
+                embedded(ctx, &p, body, catalog::ARCHIVE_EXT_V20);
+            } else {
+                embedded(ctx, &p, body, props);
+            }
         }
     }
 }

@@ -347,10 +347,10 @@ pub(crate) fn object(map: &Map<String, Value>, ty: &str, ctx: &mut Ctx<'_>) {
             .get("extension_types")
             .and_then(Value::as_array)
             .is_some_and(|t| t.iter().any(|t| t == "toplevel-property-extension"))
-        && !map
+        && map
             .get("extension_properties")
             .and_then(Value::as_array)
-            .is_some_and(|p| !p.is_empty())
+            .is_none_or(Vec::is_empty)
     {
         ctx.should(
             "extension-properties",

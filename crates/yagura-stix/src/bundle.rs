@@ -107,7 +107,8 @@ impl Bundle {
         }
     }
 
-    /// The bundle as JSON.
+    /// The bundle as JSON (a copy; to write it out, serialize the bundle
+    /// itself, which copies nothing).
     pub fn to_value(&self) -> Value {
         let mut map = Map::new();
         map.insert("type".to_owned(), Value::String("bundle".to_owned()));
@@ -392,5 +393,20 @@ mod stream {
         fn visit_unit<E: de::Error>(self) -> Result<Objects, E> {
             Ok(Objects::Other(Value::Null))
         }
+    }
+}
+
+impl serde::Serialize for Bundle {
+    /// `{"type": "bundle", "id": …, <other properties>, "objects": […]}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(Some(self.extra.len() + 3))?;
+        map.serialize_entry("type", "bundle")?;
+        map.serialize_entry("id", &self.id)?;
+        for (k, v) in &self.extra {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("objects", &self.objects)?;
+        map.end()
     }
 }

@@ -113,8 +113,8 @@ pub(crate) fn run(cmd: StixCommand) -> Result<ExitCode> {
                     let mut bundle = Bundle::from_slice(&bytes)
                         .with_context(|| format!("{}", file.display()))?;
                     bundle.upgrade_to_2_1();
-                    let report = validate::validate(
-                        &bundle.to_value(),
+                    let report = validate::validate_bundle(
+                        &bundle,
                         &Options {
                             version: StixVersion::V2_1,
                             ..options.clone()
@@ -182,7 +182,7 @@ pub(crate) fn run(cmd: StixCommand) -> Result<ExitCode> {
                 bundle.id = yagura_stix::Identifier::new_v4("bundle").to_string();
             }
             let mut out = BufWriter::new(io::stdout().lock());
-            serde_json::to_writer(&mut out, &bundle.to_value())?;
+            serde_json::to_writer(&mut out, &bundle)?;
             out.write_all(b"\n")?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)

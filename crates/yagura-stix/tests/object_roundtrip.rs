@@ -1,20 +1,15 @@
 //! Objects survive parse → serialize unchanged: unknown properties, custom
 //! objects, extensions, and numbers to the last digit.
 
-use yagura_stix::Bundle;
+mod common;
 
-fn test_data(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-data")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use yagura_stix::Bundle;
 
 /// Found by fuzzing: an 81-digit integer, read as a float one bit off after
 /// a round trip; numbers now keep their exact text.
 #[test]
 fn numbers_keep_their_exact_text() {
-    let bytes = test_data("fuzz/bundle-float-roundtrip.json");
+    let bytes = common::test_data("fuzz/bundle-float-roundtrip.json");
     let once = Bundle::from_slice(&bytes).expect("parses");
     let text = serde_json::to_string(&once.to_value()).expect("serializes");
     let twice = Bundle::from_slice(text.as_bytes()).expect("parses again");

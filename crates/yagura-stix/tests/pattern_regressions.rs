@@ -1,23 +1,21 @@
 //! One test per bug found (by fuzzing or by hand), with its input under
 //! `test-data/`.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use yagura_stix::pattern::Pattern;
 use yagura_stix::{MatchError, StixVersion};
 
-fn test_data(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("test-data")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 /// `(… FOLLOWEDBY …) REPEATS 10 TIMES` over a few dozen observations made
 /// the search run for seconds; the step budget now ends it quickly.
 #[test]
 fn repeated_followedby_search_is_bounded() {
-    let text = test_data("fuzz/match-timeout-repeats-followedby.txt");
+    let text = String::from_utf8(common::test_data(
+        "fuzz/match-timeout-repeats-followedby.txt",
+    ))
+    .expect("UTF-8");
     let (pattern, json) = text.split_once('\n').expect("pattern line");
     let items: Vec<serde_json::Value> = serde_json::from_str(json).expect("observations");
     let p = Pattern::parse(pattern, StixVersion::V2_0).expect("pattern parses");
@@ -58,7 +56,8 @@ fn large_number_observed_is_cheap() {
 /// were the 2.1 keyword, so printing and parsing again changed the tree.
 #[test]
 fn exists_key_round_trips_in_2_0() {
-    let text = test_data("fuzz/parse-roundtrip-exists-key-2.0.txt");
+    let text = String::from_utf8(common::test_data("fuzz/parse-roundtrip-exists-key-2.0.txt"))
+        .expect("UTF-8");
     for version in [StixVersion::V2_0, StixVersion::V2_1] {
         if let Ok(p) = Pattern::parse(&text, version) {
             let again = Pattern::parse(&p.to_string(), version).expect("printed form parses");

@@ -357,18 +357,15 @@ impl Parser<'_> {
     }
 
     fn integer(&self, t: Token) -> Result<i64, PatternError> {
-        let text = self.text(t);
-        text.strip_prefix('+')
-            .unwrap_or(text)
-            .parse()
-            .map_err(|_| PatternError::Syntax {
-                line: t.line,
-                column: t.column,
-                message: format!("integer {text} is out of the 64-bit range"),
-            })
+        self.number(t)
     }
 
     fn unsigned(&self, t: Token) -> Result<u64, PatternError> {
+        self.number(t)
+    }
+
+    /// An integer token (`+` allowed) as `N`, or an error naming its column.
+    fn number<N: std::str::FromStr>(&self, t: Token) -> Result<N, PatternError> {
         let text = self.text(t);
         text.strip_prefix('+')
             .unwrap_or(text)

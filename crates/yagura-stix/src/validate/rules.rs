@@ -925,21 +925,11 @@ fn embedded_observables<'o>(objs: &'o Map<String, Value>, ctx: &mut Ctx<'o>) {
                 .chain(catalog::COMMON_SCO.iter())
                 .find(|pr| pr.name == k && (pr.name != "id" || ctx.v21()))
             {
-                Some(prop) => match prop.kind {
-                    Kind::Ref(types) => embedded_ref(objs, ctx, &p, x, types),
-                    Kind::RefList(types) => match x {
-                        Value::Array(items) if !items.is_empty() => {
-                            for (i, item) in items.iter().enumerate() {
-                                embedded_ref(objs, ctx, &format!("{p}[{i}]"), item, types);
-                            }
-                        }
-                        _ => ctx.error(&p, "must be a non-empty list of object keys"),
-                    },
-                    kind => {
-                        props::check(ctx, &p, x, kind);
-                        value_format(ctx, ty, k, x);
-                    }
-                },
+                // References resolve as keys of `objects` (ctx.embedded).
+                Some(prop) => {
+                    props::check(ctx, &p, x, prop.kind);
+                    value_format(ctx, ty, k, x);
+                }
                 None if !ctx.v21() && V20_SCO_PROPS.contains(&(ty, k.as_str())) => {
                     props::value_shape(ctx, &p, x)
                 }
@@ -968,37 +958,6 @@ const V20_SCO_PROPS: &[(&str, &str)] = &[
     ("windows-registry-key", "modified"),
     ("email-message", "body_multipart"),
 ];
-
-fn embedded_ref(
-    objs: &Map<String, Value>,
-    ctx: &mut Ctx<'_>,
-    path: &str,
-    v: &Value,
-    types: &[&str],
-) {
-    let Some(key) = v.as_str() else {
-        ctx.error(path, format!("must be an object key, not {}", json_kind(v)));
-        return;
-    };
-    match objs.get(key) {
-        None => ctx.error(
-            path,
-            format!("{key:?} does not name an object of this observed-data"),
-        ),
-        Some(target) => {
-            let t = target
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if !types.is_empty() && !types.contains(&t) {
-                ctx.error(
-                    path,
-                    format!("{key:?} must refer to {}", types.join(" or ")),
-                );
-            }
-        }
-    }
-}
 
 fn marking_definition(map: &Map<String, Value>, ctx: &mut Ctx<'_>) {
     let id = map.get("id").and_then(Value::as_str).unwrap_or_default();

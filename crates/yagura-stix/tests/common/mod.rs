@@ -25,3 +25,11 @@ pub(crate) fn read_json(path: &std::path::Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("read shared file");
     serde_json::from_str(&text).expect("shared file is JSON")
 }
+
+/// A file under this crate's `test-data/`.
+pub(crate) fn test_data(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

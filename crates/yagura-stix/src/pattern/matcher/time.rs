@@ -5,6 +5,8 @@
 //! microseconds are truncated, and the date must exist (no 30 February, no
 //! second 60, no year 0).
 
+use crate::timestamp::{days_from_civil, days_in_month};
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub(crate) type Micros = i64;
 
@@ -95,27 +97,6 @@ fn field(b: &[u8], i: &mut usize, next: u8, ok: impl Fn(bool, i64) -> bool) -> O
         }
     }
     None
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

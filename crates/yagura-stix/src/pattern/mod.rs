@@ -16,12 +16,14 @@ mod display;
 mod lexer;
 pub mod matcher;
 mod parser;
+pub mod values;
 
 use std::fmt;
 
 pub use crate::error::{MatchError, PatternError};
 pub use crate::version::StixVersion;
 pub use matcher::{Matcher, Observations};
+pub use values::{ExactValue, ValueKind};
 
 /// A parsed pattern.
 #[derive(Debug, Clone, PartialEq)]

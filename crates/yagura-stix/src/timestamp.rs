@@ -138,6 +138,12 @@ impl Timestamp {
         self.digits >= 3
     }
 
+    /// A text that sorts as the instants do: always nine fractional digits
+    /// (`2016-04-06T20:03:48.000000000Z`).
+    pub fn sortable(self) -> String {
+        Self { digits: 9, ..self }.to_string()
+    }
+
     /// The same instant written with at least millisecond precision.
     #[must_use]
     pub fn with_millis(self) -> Self {

@@ -244,6 +244,66 @@ impl Pattern {
     }
 }
 
+/// The exact values a cyber-observable object *is*: an address's value, a
+/// file's hashes and name, and so on (what an indicator's pattern would
+/// compare against). Empty for other objects.
+pub fn observable_values(object: &serde_json::Map<String, serde_json::Value>) -> Vec<ExactValue> {
+    let mut out = Vec::new();
+    let Some(ty) = object.get("type").and_then(serde_json::Value::as_str) else {
+        return out;
+    };
+    let s = |k: &str| object.get(k).and_then(serde_json::Value::as_str);
+    let mut add = |kind: ValueKind, raw: Option<&str>| {
+        if let Some(raw) = raw {
+            push(&mut out, kind, raw);
+        }
+    };
+    match ty {
+        "ipv4-addr" => add(ValueKind::Ipv4, s("value")),
+        "ipv6-addr" => add(ValueKind::Ipv6, s("value")),
+        "domain-name" => add(ValueKind::Domain, s("value")),
+        "url" => add(ValueKind::Url, s("value")),
+        "email-addr" => add(ValueKind::Email, s("value")),
+        "mac-addr" => add(ValueKind::Mac, s("value")),
+        "mutex" => add(ValueKind::Mutex, s("name")),
+        "windows-registry-key" => add(ValueKind::RegistryKey, s("key")),
+        "user-account" => {
+            add(ValueKind::UserAccount, s("user_id"));
+            add(ValueKind::UserAccount, s("account_login"));
+        }
+        "autonomous-system" => {
+            let n = object.get("number").map(ToString::to_string);
+            add(ValueKind::Asn, n.as_deref());
+        }
+        "file" | "artifact" | "x509-certificate" => {
+            if ty == "file" {
+                add(ValueKind::FileName, s("name"));
+            }
+            if let Some(serde_json::Value::Object(hashes)) = object.get("hashes") {
+                for (alg, v) in hashes {
+                    let path = [
+                        PathStep::Key {
+                            name: "hashes".to_owned(),
+                            quoted: false,
+                        },
+                        PathStep::Key {
+                            name: alg.clone(),
+                            quoted: true,
+                        },
+                    ];
+                    if let (Some(kind), Some(v)) = (kind_of(ty, &path), v.as_str()) {
+                        add(kind, Some(v));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn exact_values_of(t: &PropTest, out: &mut Vec<ExactValue>) {
     if t.negated {
         return;
@@ -336,5 +396,23 @@ mod tests {
         assert!(values("[ipv4-addr:value NOT = '1.2.3.4'] AND [url:value LIKE 'http://a%'] AND [file:name MATCHES 'x'] AND [domain-name:value != 'a.b']").is_empty());
         // A hash of the wrong length is no hash.
         assert!(values("[file:hashes.MD5 = 'abc']").is_empty());
+    }
+
+    #[test]
+    fn observables_give_their_own_values() {
+        let file = serde_json::json!({"type": "file", "name": "a.exe", "hashes": {"MD5": "1717B7FFF97D37A1E1A0029D83492DE1", "SSDEEP": "x"}});
+        let got: Vec<String> = observable_values(file.as_object().expect("object"))
+            .into_iter()
+            .map(|v| format!("{}={}", v.kind, v.value))
+            .collect();
+        assert_eq!(
+            got,
+            ["md5=1717b7fff97d37a1e1a0029d83492de1", "file-name=a.exe"]
+        );
+        let net = serde_json::json!({"type": "ipv4-addr", "value": "10.0.0.0/8"});
+        assert_eq!(
+            observable_values(net.as_object().expect("object"))[0].kind,
+            ValueKind::Cidr
+        );
     }
 }

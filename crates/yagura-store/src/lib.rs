@@ -1,0 +1,351 @@
+//! Yagura's intelligence store on sqlx. SQLite, embedded in one file under
+//! the data directory, is the default; the SQL is written so that the
+//! PostgreSQL backend can run it unchanged (only the full-text search and the
+//! migrations differ per backend).
+//!
+//! Versioning follows STIX: an object version is `id` + `modified`. A newer
+//! `modified` becomes current, the same again is a no-op, an older one is
+//! kept as history. The indexes (exact values, names, relationships, text)
+//! describe current versions only; revoked objects are left out of lookups.
+
+// Only the binary prints.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
+
+mod index;
+
+use std::path::Path;
+use std::sync::Once;
+
+use serde_json::Value;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor as _, Row as _};
+use yagura_core::{
+    IntelStore, ObjectMeta, PutOutcome, StoreError, StoreTx, StoredObject, ValueHit,
+};
+use yagura_stix::pattern::ValueKind;
+use yagura_stix::{Identifier, StixObject, Timestamp, Tlp};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "yagura.db";
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// The store on SQLite.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: AnyPool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, migrating it to the
+    /// current schema.
+    pub async fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| backend(format!("creating {}: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE);
+        Self::open_url(&format!("sqlite://{}?mode=rwc", path.display())).await
+    }
+
+    /// Opens a store by sqlx URL (`sqlite://…`).
+    pub async fn open_url(url: &str) -> Result<Self, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The sortable version key of an object: its `modified`, else `created`,
+/// else empty (immutable objects such as SCOs).
+fn version_key(object: &StixObject) -> Result<String, StoreError> {
+    for key in ["modified", "created"] {
+        if let Some(v) = object.get(key) {
+            let text = v.as_str().unwrap_or_default();
+            return Timestamp::parse(text)
+                .map(Timestamp::sortable)
+                .map_err(|e| StoreError::Unstorable {
+                    id: object.id().unwrap_or_default().to_owned(),
+                    reason: format!("{key}: {e}"),
+                });
+        }
+    }
+    Ok(String::new())
+}
+
+/// A write transaction on the SQLite store.
+#[derive(Debug)]
+pub struct SqliteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// One `date_added` for everything this transaction adds.
+    added: String,
+}
+
+impl StoreTx for SqliteTx {
+    async fn put(
+        &mut self,
+        object: &StixObject,
+        meta: &ObjectMeta,
+    ) -> Result<PutOutcome, StoreError> {
+        let id = object.id().ok_or_else(|| StoreError::Unstorable {
+            id: format!("(a {} without id)", object.object_type()),
+            reason: "an object needs an id to be stored".to_owned(),
+        })?;
+        Identifier::parse(id).map_err(|e| StoreError::Unstorable {
+            id: id.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let version = version_key(object)?;
+        let rows = sqlx::query("SELECT version, is_current FROM objects WHERE id = $1 AND (version = $2 OR is_current = 1)")
+            .bind(id)
+            .bind(&version)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        let mut current: Option<String> = None;
+        for row in &rows {
+            let v: String = row.try_get("version").map_err(backend)?;
+            if v == version {
+                return Ok(PutOutcome::Unchanged);
+            }
+            if row.try_get::<i64, _>("is_current").map_err(backend)? == 1 {
+                current = Some(v);
+            }
+        }
+        let outcome = match &current {
+            None => PutOutcome::New,
+            Some(c) if version > *c => PutOutcome::Updated,
+            Some(_) => PutOutcome::History,
+        };
+        if outcome == PutOutcome::Updated {
+            sqlx::query("UPDATE objects SET is_current = 0 WHERE id = $1 AND is_current = 1")
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+            index::remove(&mut self.tx, id).await?;
+        }
+        let is_current = i64::from(outcome != PutOutcome::History);
+        let body = serde_json::to_string(object).map_err(backend)?;
+        let revoked = i64::from(object.get("revoked") == Some(&Value::Bool(true)));
+        let residency = meta
+            .residency
+            .as_ref()
+            .map(|r| r.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(","));
+        sqlx::query(
+            "INSERT INTO objects (id, version, type, is_current, revoked, producer, tlp, residency, collection, date_added, body) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(id)
+        .bind(&version)
+        .bind(object.object_type())
+        .bind(is_current)
+        .bind(revoked)
+        .bind(meta.producer.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(meta.tlp.map(|t| t.label().to_owned()))
+        .bind(residency)
+        .bind(meta.collection.as_ref().map(|c| c.as_str().to_owned()))
+        .bind(&self.added)
+        .bind(body)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        if is_current == 1 {
+            index::add(&mut self.tx, id, object).await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(backend)
+    }
+}
+
+/// A constant `SELECT` of stored objects (alias `o`) followed by `$rest`.
+macro_rules! select_objects {
+    ($rest:literal) => {
+        concat!(
+            "SELECT o.id, o.version, o.is_current, o.producer, o.tlp, o.residency, o.collection, o.date_added, o.body ",
+            $rest
+        )
+    };
+}
+
+fn stored(row: &AnyRow) -> Result<StoredObject, StoreError> {
+    let id: String = row.try_get("id").map_err(backend)?;
+    let version: String = row.try_get("version").map_err(backend)?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        id: id.clone(),
+        modified: version.clone(),
+        reason,
+    };
+    let body: String = row.try_get("body").map_err(backend)?;
+    let value: Value = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
+    let object = StixObject::from_value(value).map_err(|e| corrupt(e.to_string()))?;
+    let text = |col: &str| -> Result<Option<String>, StoreError> {
+        row.try_get::<Option<String>, _>(col).map_err(backend)
+    };
+    let meta = ObjectMeta {
+        producer: text("producer")?.and_then(|p| p.parse().ok()),
+        tlp: text("tlp")?.and_then(|t| t.parse::<Tlp>().ok()),
+        residency: text("residency")?
+            .map(|r| r.split(',').filter_map(|j| j.parse().ok()).collect()),
+        collection: text("collection")?.and_then(|c| c.parse().ok()),
+    };
+    let added: String = row.try_get("date_added").map_err(backend)?;
+    let date_added = Timestamp::parse(&added).map_err(|e| corrupt(e.to_string()))?;
+    let current = row.try_get::<i64, _>("is_current").map_err(backend)? == 1;
+    Ok(StoredObject {
+        object,
+        meta,
+        date_added,
+        current,
+    })
+}
+
+impl IntelStore for SqliteStore {
+    type Tx<'a> = SqliteTx;
+
+    async fn begin(&self) -> Result<SqliteTx, StoreError> {
+        let tx = self.pool.begin().await.map_err(backend)?;
+        Ok(SqliteTx {
+            tx,
+            added: Timestamp::now().sortable(),
+        })
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<StoredObject>, StoreError> {
+        let sql = select_objects!("FROM objects o WHERE o.id = $1 AND o.is_current = 1");
+        let row = sqlx::query(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    async fn versions(&self, id: &str) -> Result<Vec<StoredObject>, StoreError> {
+        let sql = select_objects!("FROM objects o WHERE o.id = $1 ORDER BY o.version");
+        let rows = sqlx::query(sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(stored).collect()
+    }
+
+    async fn lookup_value(
+        &self,
+        value: &str,
+        kind: Option<ValueKind>,
+    ) -> Result<Vec<ValueHit>, StoreError> {
+        let kinds: Vec<ValueKind> = kind.map_or_else(|| ValueKind::ALL.to_vec(), |k| vec![k]);
+        let mut hits = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for k in kinds {
+            let Some(normal) = k.normalize(value) else {
+                continue;
+            };
+            if !seen.insert((k, normal.clone())) {
+                continue;
+            }
+            let sql = select_objects!(
+                "FROM object_values v JOIN objects o ON o.id = v.object_id AND o.is_current = 1 \
+                 WHERE v.value = $1 AND v.kind = $2 AND o.revoked = 0 ORDER BY o.type, o.id"
+            );
+            let rows = sqlx::query(sql)
+                .bind(&normal)
+                .bind(k.as_str())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+            for row in &rows {
+                hits.push(ValueHit {
+                    kind: k,
+                    value: normal.clone(),
+                    object: stored(row)?,
+                });
+            }
+        }
+        Ok(hits)
+    }
+
+    async fn lookup_name(&self, name: &str) -> Result<Vec<StoredObject>, StoreError> {
+        let sql = select_objects!(
+            "FROM object_names n JOIN objects o ON o.id = n.object_id AND o.is_current = 1 \
+             WHERE n.name = $1 AND o.revoked = 0 ORDER BY o.type, o.id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(name.trim().to_lowercase())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(stored).collect()
+    }
+
+    async fn relationships(&self, id: &str) -> Result<Vec<StoredObject>, StoreError> {
+        let sql = select_objects!(
+            "FROM relationships r JOIN objects o ON o.id = r.object_id AND o.is_current = 1 \
+             WHERE (r.source_ref = $1 OR r.target_ref = $1) AND o.revoked = 0 ORDER BY r.relationship_type, o.id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(stored).collect()
+    }
+
+    async fn search_text(&self, query: &str, limit: u32) -> Result<Vec<StoredObject>, StoreError> {
+        let Some(fts) = index::fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let sql = select_objects!(
+            "FROM object_text t JOIN objects o ON o.id = t.object_id AND o.is_current = 1 \
+             WHERE object_text MATCH $1 AND o.revoked = 0 ORDER BY bm25(object_text) LIMIT $2"
+        );
+        let rows = sqlx::query(sql)
+            .bind(fts)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(stored).collect()
+    }
+
+    async fn count_by_type(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = sqlx::query("SELECT type, COUNT(*) AS n FROM objects WHERE is_current = 1 GROUP BY type ORDER BY type")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let t: String = r.try_get("type").map_err(backend)?;
+                let n: i64 = r.try_get("n").map_err(backend)?;
+                Ok((t, u64::try_from(n).unwrap_or(0)))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,249 @@
+//! The store conformance suite: written against the `IntelStore` trait, run
+//! here on SQLite (PostgreSQL will run the same functions).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde_json::json;
+use yagura_core::{IntelStore, ObjectMeta, PutOutcome, StoreTx};
+use yagura_stix::pattern::ValueKind;
+use yagura_stix::{StixObject, Tlp};
+use yagura_store::SqliteStore;
+
+fn obj(v: serde_json::Value) -> StixObject {
+    StixObject::from_value(v).expect("test object")
+}
+
+fn indicator(modified: &str, pattern: &str) -> StixObject {
+    obj(
+        json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+        "created": "2024-01-01T00:00:00.000Z", "modified": modified, "name": "C2 address",
+        "pattern": pattern, "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}),
+    )
+}
+
+async fn put_all<S: IntelStore>(
+    store: &S,
+    objects: &[StixObject],
+    meta: &ObjectMeta,
+) -> Vec<PutOutcome> {
+    let mut tx = store.begin().await.expect("begin");
+    let mut out = Vec::new();
+    for o in objects {
+        out.push(tx.put(o, meta).await.expect("put"));
+    }
+    tx.commit().await.expect("commit");
+    out
+}
+
+async fn versioning<S: IntelStore>(store: &S) {
+    let meta = ObjectMeta::default();
+    let v1 = indicator(
+        "2024-01-01T00:00:00.000Z",
+        "[ipv4-addr:value = '198.51.100.3']",
+    );
+    let v2 = indicator(
+        "2024-02-01T00:00:00.000Z",
+        "[ipv4-addr:value = '198.51.100.4']",
+    );
+    let v0 = indicator(
+        "2023-12-01T00:00:00.000Z",
+        "[ipv4-addr:value = '198.51.100.2']",
+    );
+    assert_eq!(
+        put_all(store, std::slice::from_ref(&v1), &meta).await,
+        [PutOutcome::New]
+    );
+    assert_eq!(
+        put_all(store, std::slice::from_ref(&v1), &meta).await,
+        [PutOutcome::Unchanged]
+    );
+    // The same instant written with other precision is the same version.
+    let v1_again = indicator("2024-01-01T00:00:00Z", "[ipv4-addr:value = '198.51.100.3']");
+    assert_eq!(
+        put_all(store, &[v1_again], &meta).await,
+        [PutOutcome::Unchanged]
+    );
+    assert_eq!(
+        put_all(store, &[v2.clone(), v0], &meta).await,
+        [PutOutcome::Updated, PutOutcome::History]
+    );
+    let id = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+    let current = store.get(id).await.expect("get").expect("exists");
+    assert_eq!(current.object, v2);
+    assert!(current.current);
+    let versions = store.versions(id).await.expect("versions");
+    let modified: Vec<&str> = versions
+        .iter()
+        .map(|s| s.object.get_str("modified").expect("modified"))
+        .collect();
+    assert_eq!(
+        modified,
+        [
+            "2023-12-01T00:00:00.000Z",
+            "2024-01-01T00:00:00.000Z",
+            "2024-02-01T00:00:00.000Z"
+        ]
+    );
+    // Only the current version is indexed.
+    assert!(
+        store
+            .lookup_value("198.51.100.3", None)
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
+    let hits = store
+        .lookup_value("198.51.100.4", None)
+        .await
+        .expect("lookup");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].kind, ValueKind::Ipv4);
+    // Revoked: still readable, no longer found.
+    let mut revoked = v2.clone().into_value();
+    revoked["modified"] = json!("2024-03-01T00:00:00.000Z");
+    revoked["revoked"] = json!(true);
+    assert_eq!(
+        put_all(store, &[obj(revoked)], &meta).await,
+        [PutOutcome::Updated]
+    );
+    assert!(
+        store
+            .lookup_value("198.51.100.4", None)
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
+    assert!(store.get(id).await.expect("get").is_some());
+}
+
+async fn lookups<S: IntelStore>(store: &S) {
+    let meta = ObjectMeta {
+        producer: Some("jpcert".parse().expect("org")),
+        tlp: Some(Tlp::Amber),
+        residency: Some(vec!["JP".parse().expect("jurisdiction")]),
+        collection: Some("regional".parse().expect("collection")),
+    };
+    let actor = obj(
+        json!({"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--fb6aa549-c94a-4e45-b4fd-7e32602dad85",
+        "created": "2017-05-31T21:31:57.307Z", "modified": "2024-04-10T22:28:04.479Z", "name": "menuPass",
+        "aliases": ["menuPass", "APT10", "Cicada", "Stone Panda"],
+        "description": "menuPass is a threat group that has been active since at least 2006, targeting Japan (Operation Cloud Hopper)."}),
+    );
+    let malware = obj(
+        json!({"type": "malware", "spec_version": "2.1", "id": "malware--7f8166e2-c7f4-4b48-a07b-681b61a8f2c1",
+        "created": "2017-05-31T21:32:12.310Z", "modified": "2024-04-10T22:28:04.479Z", "name": "RedLeaves", "is_family": true}),
+    );
+    let uses = obj(
+        json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--0f4b3d1a-5c6e-4f7a-8b9c-0d1e2f3a4b5c",
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "relationship_type": "uses",
+        "source_ref": "intrusion-set--fb6aa549-c94a-4e45-b4fd-7e32602dad85", "target_ref": "malware--7f8166e2-c7f4-4b48-a07b-681b61a8f2c1"}),
+    );
+    let file = obj(
+        json!({"type": "file", "spec_version": "2.1", "id": "file--ff1e0780-358c-5808-a8c7-d0fca4ef6ef4",
+        "name": "StarBurn.dll", "hashes": {"SHA-256": "b8f5e4d1a4b0c9e34bfa1a8ac4dbe3c17e2e9aba5b2d1e2e8a0b1e4c93d5b7a1"}}),
+    );
+    let outcomes = put_all(store, &[actor.clone(), malware, uses, file.clone()], &meta).await;
+    assert_eq!(outcomes, [PutOutcome::New; 4]);
+
+    let by_alias = store.lookup_name("apt10").await.expect("name");
+    assert_eq!(by_alias.len(), 1);
+    assert_eq!(by_alias[0].object, actor);
+    assert_eq!(by_alias[0].meta, meta);
+    assert_eq!(
+        store.lookup_name("Stone Panda").await.expect("name").len(),
+        1
+    );
+
+    let rels = store
+        .relationships("malware--7f8166e2-c7f4-4b48-a07b-681b61a8f2c1")
+        .await
+        .expect("relationships");
+    assert_eq!(rels.len(), 1);
+    assert_eq!(rels[0].object.get_str("relationship_type"), Some("uses"));
+
+    let hits = store
+        .lookup_value(
+            "B8F5E4D1A4B0C9E34BFA1A8AC4DBE3C17E2E9ABA5B2D1E2E8A0B1E4C93D5B7A1",
+            None,
+        )
+        .await
+        .expect("hash lookup");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        (hits[0].kind, &hits[0].object.object),
+        (ValueKind::Sha256, &file)
+    );
+
+    let text = store.search_text("cloud hopper", 10).await.expect("search");
+    assert_eq!(text.first().map(|s| &s.object), Some(&actor));
+    // Query syntax in user input is plain text, never an error.
+    assert!(store.search_text("\"unbalanced AND (", 10).await.is_ok());
+
+    let counts = store.count_by_type().await.expect("counts");
+    assert!(counts.contains(&("intrusion-set".to_owned(), 1)));
+}
+
+async fn atomicity<S: IntelStore>(store: &S) {
+    let meta = ObjectMeta::default();
+    let a = obj(
+        json!({"type": "tool", "spec_version": "2.1", "id": "tool--03342581-f790-4f03-ba41-e82e67392e23",
+        "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "PsExec"}),
+    );
+    {
+        let mut tx = store.begin().await.expect("begin");
+        assert_eq!(tx.put(&a, &meta).await.expect("put"), PutOutcome::New);
+        // Dropped without commit: rolled back.
+    }
+    assert!(
+        store
+            .get("tool--03342581-f790-4f03-ba41-e82e67392e23")
+            .await
+            .expect("get")
+            .is_none()
+    );
+    let no_id = obj(json!({"type": "tool", "name": "x"}));
+    let mut tx = store.begin().await.expect("begin");
+    assert!(tx.put(&no_id, &meta).await.is_err());
+    let bad_time = obj(
+        json!({"type": "tool", "id": "tool--03342581-f790-4f03-ba41-e82e67392e23", "modified": "yesterday"}),
+    );
+    assert!(tx.put(&bad_time, &meta).await.is_err());
+}
+
+/// Runs the whole suite on one store.
+async fn suite<S: IntelStore>(store: &S) {
+    versioning(store).await;
+    lookups(store).await;
+    atomicity(store).await;
+}
+
+fn temp_dir() -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "yagura-store-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_suite() {
+    let dir = temp_dir();
+    let store = SqliteStore::open(&dir).await.expect("opens");
+    suite(&store).await;
+    store.close().await;
+    // Reopening keeps everything (and migrations are idempotent).
+    let store = SqliteStore::open(&dir).await.expect("reopens");
+    assert!(
+        store
+            .get("intrusion-set--fb6aa549-c94a-4e45-b4fd-7e32602dad85")
+            .await
+            .expect("get")
+            .is_some()
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -212,6 +212,101 @@ pub struct Envelope {
     pub count: usize,
 }
 
+/// Where in the input a streamed object starts: its byte offset and line
+/// (from 1), as counted by [`for_each_object_read`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Located {
+    /// Bytes read before the object (it starts at or just after this).
+    pub offset: u64,
+    /// The line the object starts on, from 1.
+    pub line: u64,
+}
+
+/// Counts the bytes and lines a reader has handed out.
+#[derive(Debug)]
+struct Counting<R> {
+    inner: R,
+    at: std::rc::Rc<std::cell::Cell<Located>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut at = self.at.get();
+        at.offset += n as u64;
+        at.line += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+        self.at.set(at);
+        Ok(n)
+    }
+}
+
+/// As [`for_each_object`], reading from `reader` (give it a buffered
+/// reader) so that memory holds one object, not the document: the way to
+/// import files of any size. `f` also gets where each object starts.
+pub fn for_each_object_read<R: std::io::Read>(
+    reader: R,
+    mut f: impl FnMut(Position, Located, Result<StixObject, ObjectError>),
+) -> Result<Envelope, BundleError> {
+    use serde::de::DeserializeSeed as _;
+    let at = std::rc::Rc::new(std::cell::Cell::new(Located { offset: 0, line: 1 }));
+    let counting = Counting {
+        inner: reader,
+        at: std::rc::Rc::clone(&at),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counting);
+    let json_err = |e: serde_json::Error| BundleError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let mut count = 0usize;
+    let mut start = Located { offset: 0, line: 1 };
+    let mut emit = |event: stream::Event| match event {
+        stream::Event::Before => start = at.get(),
+        stream::Event::Object(v) => {
+            f(Position::Listed(count), start, StixObject::from_value(v));
+            count += 1;
+        }
+    };
+    let top = stream::Top { emit: &mut emit }
+        .deserialize(&mut de)
+        .map_err(json_err)?;
+    de.end().map_err(json_err)?;
+    let mut envelope = envelope_of(top, &mut |v| {
+        f(
+            Position::Alone,
+            Located { offset: 0, line: 1 },
+            StixObject::from_value(v),
+        );
+    });
+    envelope.count += count;
+    Ok(envelope)
+}
+
+/// The container around streamed objects; a lone object is handed to `alone`.
+fn envelope_of(top: stream::TopLevel, alone: &mut dyn FnMut(Value)) -> Envelope {
+    match top {
+        stream::TopLevel::List => Envelope::default(),
+        stream::TopLevel::Map(mut props, objects) => {
+            if let Some(stream::Objects::Other(v)) = objects {
+                // `objects` that was not a list (an observed-data's dictionary).
+                props.insert("objects".to_owned(), v);
+            }
+            let is_bundle = props.get("type").and_then(Value::as_str) == Some("bundle");
+            let mut count = 0;
+            if !is_bundle {
+                alone(Value::Object(props.clone()));
+                count = 1;
+            }
+            Envelope {
+                is_bundle,
+                properties: props,
+                count,
+            }
+        }
+    }
+}
+
 /// Where a streamed object stood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
@@ -237,45 +332,19 @@ pub fn for_each_object(
         message: e.to_string(),
     };
     let mut count = 0usize;
-    let mut emit = |v: Value| {
-        f(Position::Listed(count), StixObject::from_value(v));
-        count += 1;
+    let mut emit = |event: stream::Event| {
+        if let stream::Event::Object(v) = event {
+            f(Position::Listed(count), StixObject::from_value(v));
+            count += 1;
+        }
     };
     let top = stream::Top { emit: &mut emit }
         .deserialize(&mut de)
         .map_err(json_err)?;
     de.end().map_err(json_err)?;
-    let envelope = match top {
-        stream::TopLevel::List => Envelope {
-            is_bundle: false,
-            properties: Map::new(),
-            count: 0,
-        },
-        stream::TopLevel::Map(props, objects) => {
-            let is_bundle = props.get("type").and_then(Value::as_str) == Some("bundle");
-            let mut props = props;
-            match objects {
-                // `objects` that was not a list (an observed-data's dictionary).
-                Some(stream::Objects::Other(v)) => {
-                    props.insert("objects".to_owned(), v);
-                }
-                Some(stream::Objects::Streamed) | None => {}
-            }
-            if !is_bundle {
-                f(
-                    Position::Alone,
-                    StixObject::from_value(Value::Object(props.clone())),
-                );
-                count += 1;
-            }
-            Envelope {
-                is_bundle,
-                properties: props,
-                count: 0,
-            }
-        }
-    };
-    Ok(Envelope { count, ..envelope })
+    let mut envelope = envelope_of(top, &mut |v| f(Position::Alone, StixObject::from_value(v)));
+    envelope.count += count;
+    Ok(envelope)
 }
 
 mod stream {
@@ -286,8 +355,16 @@ mod stream {
     use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Value};
 
+    /// What the visitors report while reading a list of objects.
+    pub(super) enum Event {
+        /// The next element is about to be read.
+        Before,
+        /// An element was read.
+        Object(Value),
+    }
+
     pub(super) struct Top<'f> {
-        pub(super) emit: &'f mut dyn FnMut(Value),
+        pub(super) emit: &'f mut dyn FnMut(Event),
     }
 
     pub(super) enum TopLevel {
@@ -316,8 +393,12 @@ mod stream {
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
-            while let Some(v) = seq.next_element::<Value>()? {
-                (self.emit)(v);
+            loop {
+                (self.emit)(Event::Before);
+                match seq.next_element::<Value>()? {
+                    Some(v) => (self.emit)(Event::Object(v)),
+                    None => break,
+                }
             }
             Ok(TopLevel::List)
         }
@@ -340,7 +421,7 @@ mod stream {
     }
 
     struct ObjectsSeed<'f> {
-        emit: &'f mut dyn FnMut(Value),
+        emit: &'f mut dyn FnMut(Event),
     }
 
     impl<'de> DeserializeSeed<'de> for ObjectsSeed<'_> {
@@ -359,8 +440,12 @@ mod stream {
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Objects, A::Error> {
-            while let Some(v) = seq.next_element::<Value>()? {
-                (self.emit)(v);
+            loop {
+                (self.emit)(Event::Before);
+                match seq.next_element::<Value>()? {
+                    Some(v) => (self.emit)(Event::Object(v)),
+                    None => break,
+                }
             }
             Ok(Objects::Streamed)
         }

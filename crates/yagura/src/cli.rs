@@ -6,13 +6,27 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::commands::import::{self, ImportArgs};
 use crate::commands::pattern::{self, PatternCommand};
+use crate::commands::search::{self, SearchArgs};
 use crate::commands::stix::{self, StixCommand};
 
 /// Yagura: sovereign threat-intelligence hub, detection engine and incident desk.
 #[derive(Debug, Parser)]
 #[command(name = "yagura", version, about)]
 struct Cli {
+    /// The data directory (the embedded store lives there).
+    #[arg(
+        long,
+        global = true,
+        env = "YAGURA_DATA",
+        default_value = "./yagura-data"
+    )]
+    data: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +39,10 @@ enum Command {
     /// STIX content: validate, upgrade 2.0 to 2.1.
     #[command(subcommand)]
     Stix(StixCommand),
+    /// Import STIX files or folders into the store (one transaction per file).
+    Import(ImportArgs),
+    /// Look up a value, a name or words in the store.
+    Search(SearchArgs),
 }
 
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
@@ -33,9 +51,13 @@ pub(crate) fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Pattern(cmd) => pattern::run(cmd),
         Command::Stix(cmd) => stix::run(cmd),
+        Command::Import(args) => with_store(&cli.data, |store| Box::pin(import::run(store, args))),
+        Command::Search(args) => with_store(&cli.data, |store| Box::pin(search::run(store, args))),
     };
     match outcome {
         Ok(code) => code,
+        // A reader that closed the pipe (`| head`) wants no more: not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             report_error(&e);
             ExitCode::from(2)
@@ -43,7 +65,35 @@ pub(crate) fn run() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 /// Prints an error and its causes on stderr.
 pub(crate) fn report_error(e: &anyhow::Error) {
     eprintln!("error: {e:#}");
+}
+
+type StoreFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<ExitCode>> + 'a>>;
+
+/// Runs an async command on the store in `data`, on a runtime made for it.
+fn with_store(
+    data: &std::path::Path,
+    f: impl for<'a> FnOnce(&'a yagura_store::SqliteStore) -> StoreFuture<'a>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let store = yagura_store::SqliteStore::open(data)
+            .await
+            .with_context(|| format!("opening the store in {}", data.display()))?;
+        let code = f(&store).await;
+        store.close().await;
+        code
+    })
 }

@@ -1,4 +1,6 @@
 //! One module per top-level command.
 
+pub(crate) mod import;
 pub(crate) mod pattern;
+pub(crate) mod search;
 pub(crate) mod stix;

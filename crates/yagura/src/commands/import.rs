@@ -1,0 +1,317 @@
+//! `yagura import`: STIX files and folders into the store, one transaction
+//! per file, streamed so that file size does not bound memory.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use yagura_core::{CollectionId, IntelStore, ObjectMeta, OrgId, PutOutcome, StoreTx};
+use yagura_stix::bundle::{Located, Position, for_each_object_read};
+use yagura_stix::validate::{Options, validate_object};
+use yagura_stix::{StixObject, StixVersion, Tlp};
+use yagura_store::SqliteStore;
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// Files or folders (searched for .json and .json.gz); "-" for stdin.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// TLP for objects that carry no TLP marking.
+    #[arg(long)]
+    tlp: Option<Tlp>,
+    /// The organization that produced the content.
+    #[arg(long)]
+    org: Option<OrgId>,
+    /// The collection to add the content to.
+    #[arg(long)]
+    collection: Option<CollectionId>,
+    /// Import the valid objects of a file and list the rejected ones,
+    /// instead of rejecting the whole file.
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+/// One object that could not be imported, and where it was.
+#[derive(Debug)]
+struct Rejected {
+    at: Located,
+    index: Option<usize>,
+    id: Option<String>,
+    reason: String,
+}
+
+impl std::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {} (byte {})", self.at.line, self.at.offset)?;
+        if let Some(i) = self.index {
+            write!(f, ", objects[{i}]")?;
+        }
+        if let Some(id) = &self.id {
+            write!(f, ", {id}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// Counts of what an import did.
+#[derive(Debug, Default)]
+struct Tally {
+    outcomes: BTreeMap<&'static str, u64>,
+    by_type: BTreeMap<String, u64>,
+    rejected: u64,
+}
+
+impl Tally {
+    fn add(&mut self, outcome: PutOutcome, object_type: &str) {
+        let name = match outcome {
+            PutOutcome::New => "new",
+            PutOutcome::Updated => "updated",
+            PutOutcome::Unchanged => "unchanged",
+            PutOutcome::History => "history",
+        };
+        *self.outcomes.entry(name).or_default() += 1;
+        if matches!(outcome, PutOutcome::New | PutOutcome::Updated) {
+            *self.by_type.entry(object_type.to_owned()).or_default() += 1;
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        for (k, v) in &other.outcomes {
+            *self.outcomes.entry(k).or_default() += v;
+        }
+        for (k, v) in &other.by_type {
+            *self.by_type.entry(k.clone()).or_default() += v;
+        }
+        self.rejected += other.rejected;
+    }
+
+    fn summary(&self) -> String {
+        let get = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
+        format!(
+            "new {}, updated {}, unchanged {}, history {}, rejected {}",
+            get("new"),
+            get("updated"),
+            get("unchanged"),
+            get("history"),
+            self.rejected
+        )
+    }
+}
+
+pub(crate) async fn run(store: &SqliteStore, args: ImportArgs) -> Result<ExitCode> {
+    let files = expand(&args.paths)?;
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let mut total = Tally::default();
+    let mut failed_files = 0;
+    for file in &files {
+        match import_file(store, file, &args).await? {
+            Ok(tally) => {
+                writeln!(out, "{}: {}", file.display(), tally.summary())?;
+                total.merge(&tally);
+            }
+            Err(why) => {
+                failed_files += 1;
+                writeln!(err, "{}: rejected, nothing imported: {why}", file.display())?;
+            }
+        }
+    }
+    writeln!(
+        out,
+        "total: {} ({} files, {} rejected)",
+        total.summary(),
+        files.len(),
+        failed_files
+    )?;
+    for (t, n) in &total.by_type {
+        writeln!(out, "  {t}: {n}")?;
+    }
+    Ok(if failed_files > 0 || total.rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Files named by the arguments: files as given, folders searched
+/// (sorted) for `.json` and `.json.gz`.
+fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found).with_context(|| format!("reading folder {}", p.display()))?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if name.ends_with(".json") || name.ends_with(".json.gz") {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
+    if path == Path::new("-") {
+        return Ok(Box::new(BufReader::new(std::io::stdin())));
+    }
+    let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let buffered = BufReader::with_capacity(1 << 16, f);
+    if path.extension().is_some_and(|e| e == "gz") {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::GzDecoder::new(buffered),
+        )))
+    } else {
+        Ok(Box::new(buffered))
+    }
+}
+
+type Item = std::result::Result<StixObject, Rejected>;
+
+/// The TLP an object's markings give it, if any.
+fn marked_tlp(o: &StixObject) -> Option<Tlp> {
+    let refs = o.get("object_marking_refs")?.as_array()?;
+    refs.iter()
+        .filter_map(|r| r.as_str())
+        .filter_map(Tlp::from_marking_id)
+        .max()
+}
+
+/// Imports one file in one transaction. The outer error is fatal (the store
+/// failed); the inner one rejects the file.
+async fn import_file(
+    store: &SqliteStore,
+    path: &Path,
+    args: &ImportArgs,
+) -> Result<std::result::Result<Tally, String>> {
+    let reader = open(path)?;
+    let (tx_items, mut rx_items) = tokio::sync::mpsc::channel::<Item>(1024);
+    // Parsing and validation run on a blocking thread, objects flow through
+    // a bounded channel: memory holds a window of objects, not the file.
+    let parser = tokio::task::spawn_blocking(move || {
+        let options = Options::default();
+        let as_v20 = Options {
+            version: StixVersion::V2_0,
+            ..Options::default()
+        };
+        for_each_object_read(reader, |position, at, object| {
+            let index = match position {
+                Position::Listed(i) => Some(i),
+                Position::Alone => None,
+            };
+            let item = match object {
+                Err(e) => Err(Rejected {
+                    at,
+                    index,
+                    id: None,
+                    reason: e.to_string(),
+                }),
+                Ok(o) => {
+                    let legacy = o.spec_version().is_none() && o.get("created").is_some();
+                    let report =
+                        validate_object(o.properties(), if legacy { &as_v20 } else { &options });
+                    match report.errors.first() {
+                        None => Ok(o),
+                        Some(first) => Err(Rejected {
+                            at,
+                            index,
+                            id: o.id().map(str::to_owned),
+                            reason: format!(
+                                "{}{}",
+                                if first.path.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!("{}: ", first.path)
+                                },
+                                first.message
+                            ),
+                        }),
+                    }
+                }
+            };
+            // A closed channel means the import gave up on this file.
+            let _ = tx_items.blocking_send(item);
+        })
+    });
+    let base = ObjectMeta {
+        producer: args.org.clone(),
+        tlp: args.tlp,
+        residency: None,
+        collection: args.collection.clone(),
+    };
+    let mut tx = store.begin().await.context("starting a transaction")?;
+    let mut tally = Tally::default();
+    let mut rejected = Vec::new();
+    while let Some(item) = rx_items.recv().await {
+        match item {
+            Ok(object) => {
+                let meta = ObjectMeta {
+                    tlp: marked_tlp(&object).or(base.tlp),
+                    ..base.clone()
+                };
+                match tx.put(&object, &meta).await {
+                    Ok(outcome) => tally.add(outcome, object.object_type()),
+                    Err(yagura_core::StoreError::Unstorable { id, reason }) => {
+                        rejected.push(Rejected {
+                            at: Located::default(),
+                            index: None,
+                            id: Some(id),
+                            reason,
+                        })
+                    }
+                    Err(e) => return Err(e).context("storing"),
+                }
+            }
+            Err(r) => {
+                if !args.skip_invalid {
+                    drop(rx_items);
+                    let _ = parser.await;
+                    return Ok(Err(r.to_string()));
+                }
+                rejected.push(r);
+            }
+        }
+        if !args.skip_invalid && !rejected.is_empty() {
+            let why = rejected
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            drop(rx_items);
+            let _ = parser.await;
+            return Ok(Err(why));
+        }
+    }
+    match parser.await.context("the parser thread failed")? {
+        Ok(_) => {}
+        Err(e) => return Ok(Err(e.to_string())),
+    }
+    for r in &rejected {
+        writeln!(std::io::stderr(), "{}: skipped {r}", path.display())?;
+    }
+    tally.rejected = rejected.len() as u64;
+    tx.commit().await.context("committing")?;
+    Ok(Ok(tally))
+}

@@ -71,6 +71,14 @@ pub trait StoreTx: Send {
         meta: &ObjectMeta,
     ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
 
+    /// Stores many objects, in order, as `put` would one by one, but in
+    /// few statements: the way to import. An unstorable object fails the
+    /// whole batch.
+    fn put_batch(
+        &mut self,
+        batch: &[(StixObject, ObjectMeta)],
+    ) -> impl Future<Output = Result<Vec<PutOutcome>, StoreError>> + Send;
+
     /// Makes the transaction's writes durable and visible.
     fn commit(self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

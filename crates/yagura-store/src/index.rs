@@ -2,13 +2,8 @@
 //! and full text.
 
 use serde_json::Value;
-use yagura_core::StoreError;
 use yagura_stix::StixObject;
 use yagura_stix::pattern::{ExactValue, Pattern, StixVersion, values::observable_values};
-
-use crate::backend;
-
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// Exact values an object looks for (an indicator with a STIX pattern) or is
 /// (a cyber-observable).
@@ -41,9 +36,19 @@ pub(crate) fn exact_values(object: &StixObject) -> Vec<ExactValue> {
     observable_values(object.properties())
 }
 
-/// Names, aliases and labels, lower-cased and without repeats.
+/// Names, aliases and labels, lower-cased and without repeats, of objects
+/// that a name identifies (actors, malware, tools, techniques…). Indicators,
+/// relationships, sightings and observables are found by value or text.
 pub(crate) fn names(object: &StixObject) -> Vec<String> {
     let mut out = Vec::new();
+    if matches!(
+        object.object_type(),
+        "indicator" | "relationship" | "sighting" | "observed-data" | "note" | "opinion" | "report"
+    ) || yagura_stix::catalog::category(object.object_type())
+        == yagura_stix::catalog::Category::Sco
+    {
+        return out;
+    }
     if let Some(n) = object.get_str("name") {
         out.push(n.to_lowercase());
     }
@@ -62,75 +67,31 @@ pub(crate) fn names(object: &StixObject) -> Vec<String> {
     out
 }
 
-pub(crate) async fn add(tx: &mut Tx, id: &str, object: &StixObject) -> Result<(), StoreError> {
-    for v in exact_values(object) {
-        sqlx::query("INSERT INTO object_values (value, kind, object_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(&v.value)
-            .bind(v.kind.as_str())
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+/// A relationship's (source, target, type).
+pub(crate) fn relationship(object: &StixObject) -> Option<(String, String, String)> {
+    if object.object_type() != "relationship" {
+        return None;
     }
-    for n in names(object) {
-        sqlx::query(
-            "INSERT INTO object_names (name, object_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(n)
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-    }
-    if object.object_type() == "relationship"
-        && let (Some(s), Some(t), Some(r)) = (
-            object.get_str("source_ref"),
-            object.get_str("target_ref"),
-            object.get_str("relationship_type"),
-        )
-    {
-        sqlx::query("INSERT INTO relationships (object_id, source_ref, target_ref, relationship_type) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(s)
-            .bind(t)
-            .bind(r)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-    }
-    let name = object.get_str("name");
-    let description = object.get_str("description");
-    if name.is_some() || description.is_some() {
-        let mut name_text = name.unwrap_or_default().to_owned();
-        for alias in names(object) {
-            name_text.push(' ');
-            name_text.push_str(&alias);
-        }
-        sqlx::query("INSERT INTO object_text (object_id, name, description) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(name_text)
-            .bind(description.unwrap_or_default())
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-    }
-    Ok(())
+    Some((
+        object.get_str("source_ref")?.to_owned(),
+        object.get_str("target_ref")?.to_owned(),
+        object.get_str("relationship_type")?.to_owned(),
+    ))
 }
 
-pub(crate) async fn remove(tx: &mut Tx, id: &str) -> Result<(), StoreError> {
-    for sql in [
-        "DELETE FROM object_values WHERE object_id = $1",
-        "DELETE FROM object_names WHERE object_id = $1",
-        "DELETE FROM relationships WHERE object_id = $1",
-        "DELETE FROM object_text WHERE object_id = $1",
-    ] {
-        sqlx::query(sql)
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
+/// The searchable text of an object: (name with aliases, description).
+pub(crate) fn text(object: &StixObject) -> Option<(String, String)> {
+    let name = object.get_str("name");
+    let description = object.get_str("description");
+    if name.is_none() && description.is_none() {
+        return None;
     }
-    Ok(())
+    let mut name_text = name.unwrap_or_default().to_owned();
+    for alias in names(object) {
+        name_text.push(' ');
+        name_text.push_str(&alias);
+    }
+    Some((name_text, description.unwrap_or_default().to_owned()))
 }
 
 /// A user's words as an FTS5 query: each word quoted (so operators and

@@ -11,6 +11,7 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+mod batch;
 mod index;
 
 use std::path::Path;
@@ -23,7 +24,7 @@ use yagura_core::{
     IntelStore, ObjectMeta, PutOutcome, StoreError, StoreTx, StoredObject, ValueHit,
 };
 use yagura_stix::pattern::ValueKind;
-use yagura_stix::{Identifier, StixObject, Timestamp, Tlp};
+use yagura_stix::{StixObject, Timestamp, Tlp};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "yagura.db";
@@ -62,6 +63,7 @@ impl SqliteStore {
                     conn.execute("PRAGMA synchronous = NORMAL").await?;
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA temp_store = MEMORY").await?;
+                    conn.execute("PRAGMA cache_size = -65536").await?;
                     Ok(())
                 })
             })
@@ -109,73 +111,23 @@ impl StoreTx for SqliteTx {
         object: &StixObject,
         meta: &ObjectMeta,
     ) -> Result<PutOutcome, StoreError> {
-        let id = object.id().ok_or_else(|| StoreError::Unstorable {
-            id: format!("(a {} without id)", object.object_type()),
-            reason: "an object needs an id to be stored".to_owned(),
-        })?;
-        Identifier::parse(id).map_err(|e| StoreError::Unstorable {
-            id: id.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let version = version_key(object)?;
-        let rows = sqlx::query("SELECT version, is_current FROM objects WHERE id = $1 AND (version = $2 OR is_current = 1)")
-            .bind(id)
-            .bind(&version)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(backend)?;
-        let mut current: Option<String> = None;
-        for row in &rows {
-            let v: String = row.try_get("version").map_err(backend)?;
-            if v == version {
-                return Ok(PutOutcome::Unchanged);
-            }
-            if row.try_get::<i64, _>("is_current").map_err(backend)? == 1 {
-                current = Some(v);
-            }
+        let batch = [(object.clone(), meta.clone())];
+        let outcomes = self.put_batch(&batch).await?;
+        outcomes
+            .into_iter()
+            .next()
+            .ok_or_else(|| backend("a batch of one gave no outcome"))
+    }
+
+    async fn put_batch(
+        &mut self,
+        batch: &[(StixObject, ObjectMeta)],
+    ) -> Result<Vec<PutOutcome>, StoreError> {
+        let mut pending = Vec::with_capacity(batch.len());
+        for (object, meta) in batch {
+            pending.push(batch::Pending::new(object, meta)?);
         }
-        let outcome = match &current {
-            None => PutOutcome::New,
-            Some(c) if version > *c => PutOutcome::Updated,
-            Some(_) => PutOutcome::History,
-        };
-        if outcome == PutOutcome::Updated {
-            sqlx::query("UPDATE objects SET is_current = 0 WHERE id = $1 AND is_current = 1")
-                .bind(id)
-                .execute(&mut *self.tx)
-                .await
-                .map_err(backend)?;
-            index::remove(&mut self.tx, id).await?;
-        }
-        let is_current = i64::from(outcome != PutOutcome::History);
-        let body = serde_json::to_string(object).map_err(backend)?;
-        let revoked = i64::from(object.get("revoked") == Some(&Value::Bool(true)));
-        let residency = meta
-            .residency
-            .as_ref()
-            .map(|r| r.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(","));
-        sqlx::query(
-            "INSERT INTO objects (id, version, type, is_current, revoked, producer, tlp, residency, collection, date_added, body) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(id)
-        .bind(&version)
-        .bind(object.object_type())
-        .bind(is_current)
-        .bind(revoked)
-        .bind(meta.producer.as_ref().map(|p| p.as_str().to_owned()))
-        .bind(meta.tlp.map(|t| t.label().to_owned()))
-        .bind(residency)
-        .bind(meta.collection.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(&self.added)
-        .bind(body)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(backend)?;
-        if is_current == 1 {
-            index::add(&mut self.tx, id, object).await?;
-        }
-        Ok(outcome)
+        batch::write(&mut self.tx, &self.added, &mut pending).await
     }
 
     async fn commit(self) -> Result<(), StoreError> {

@@ -211,8 +211,90 @@ async fn atomicity<S: IntelStore>(store: &S) {
     assert!(tx.put(&bad_time, &meta).await.is_err());
 }
 
+/// Versions of one id inside one batch are decided as one-by-one puts would.
+async fn batches<S: IntelStore>(store: &S) {
+    let meta = ObjectMeta::default();
+    let v = |modified: &str, ip: &str| {
+        let mut o = indicator(modified, &format!("[ipv4-addr:value = '{ip}']")).into_value();
+        o["id"] = json!("indicator--0d9b6a5c-2a3e-4f4a-9c1d-5e6f7a8b9c0d");
+        (obj(o), meta.clone())
+    };
+    let batch = [
+        v("2024-01-01T00:00:00.000Z", "192.0.2.1"),
+        v("2024-02-01T00:00:00.000Z", "192.0.2.2"),
+        v("2024-01-01T00:00:00.000Z", "192.0.2.1"),
+        v("2023-01-01T00:00:00.000Z", "192.0.2.0"),
+    ];
+    let mut tx = store.begin().await.expect("begin");
+    let outcomes = tx.put_batch(&batch).await.expect("batch");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        outcomes,
+        [
+            PutOutcome::New,
+            PutOutcome::Updated,
+            PutOutcome::Unchanged,
+            PutOutcome::History
+        ]
+    );
+    assert_eq!(
+        store
+            .lookup_value("192.0.2.2", None)
+            .await
+            .expect("lookup")
+            .len(),
+        1
+    );
+    for old in ["192.0.2.1", "192.0.2.0"] {
+        assert!(
+            store
+                .lookup_value(old, None)
+                .await
+                .expect("lookup")
+                .is_empty(),
+            "{old}"
+        );
+    }
+    let id = "indicator--0d9b6a5c-2a3e-4f4a-9c1d-5e6f7a8b9c0d";
+    assert_eq!(store.versions(id).await.expect("versions").len(), 3);
+    assert_eq!(
+        store
+            .versions(id)
+            .await
+            .expect("versions")
+            .iter()
+            .filter(|s| s.current)
+            .count(),
+        1
+    );
+    // The next batch updates the version that the previous batch made current.
+    let mut tx = store.begin().await.expect("begin");
+    let outcomes = tx
+        .put_batch(&[v("2024-03-01T00:00:00.000Z", "192.0.2.3")])
+        .await
+        .expect("batch");
+    tx.commit().await.expect("commit");
+    assert_eq!(outcomes, [PutOutcome::Updated]);
+    assert!(
+        store
+            .lookup_value("192.0.2.2", None)
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .lookup_value("192.0.2.3", None)
+            .await
+            .expect("lookup")
+            .len(),
+        1
+    );
+}
+
 /// Runs the whole suite on one store.
 async fn suite<S: IntelStore>(store: &S) {
+    batches(store).await;
     versioning(store).await;
     lookups(store).await;
     atomicity(store).await;

@@ -190,6 +190,51 @@ fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
 
 type Item = std::result::Result<StixObject, Rejected>;
 
+/// Objects written per batch.
+const BATCH: usize = 1000;
+
+/// Objects sent together from the parser thread.
+const CHUNK: usize = 256;
+
+/// Writes the batch; an object the store cannot keep (no id, a bad
+/// `modified`) is set aside, the others written one by one.
+async fn flush(
+    tx: &mut yagura_store::SqliteTx,
+    batch: &mut Vec<(StixObject, ObjectMeta)>,
+    tally: &mut Tally,
+    rejected: &mut Vec<Rejected>,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    match tx.put_batch(batch).await {
+        Ok(outcomes) => {
+            for (outcome, (object, _)) in outcomes.into_iter().zip(batch.iter()) {
+                tally.add(outcome, object.object_type());
+            }
+        }
+        Err(yagura_core::StoreError::Unstorable { .. }) => {
+            for (object, meta) in batch.iter() {
+                match tx.put(object, meta).await {
+                    Ok(outcome) => tally.add(outcome, object.object_type()),
+                    Err(yagura_core::StoreError::Unstorable { id, reason }) => {
+                        rejected.push(Rejected {
+                            at: Located::default(),
+                            index: None,
+                            id: Some(id),
+                            reason,
+                        })
+                    }
+                    Err(e) => return Err(e).context("storing"),
+                }
+            }
+        }
+        Err(e) => return Err(e).context("storing"),
+    }
+    batch.clear();
+    Ok(())
+}
+
 /// The TLP an object's markings give it, if any.
 fn marked_tlp(o: &StixObject) -> Option<Tlp> {
     let refs = o.get("object_marking_refs")?.as_array()?;
@@ -207,7 +252,7 @@ async fn import_file(
     args: &ImportArgs,
 ) -> Result<std::result::Result<Tally, String>> {
     let reader = open(path)?;
-    let (tx_items, mut rx_items) = tokio::sync::mpsc::channel::<Item>(1024);
+    let (tx_items, mut rx_items) = tokio::sync::mpsc::channel::<Vec<Item>>(8);
     // Parsing and validation run on a blocking thread, objects flow through
     // a bounded channel: memory holds a window of objects, not the file.
     let parser = tokio::task::spawn_blocking(move || {
@@ -216,7 +261,8 @@ async fn import_file(
             version: StixVersion::V2_0,
             ..Options::default()
         };
-        for_each_object_read(reader, |position, at, object| {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let result = for_each_object_read(reader, |position, at, object| {
             let index = match position {
                 Position::Listed(i) => Some(i),
                 Position::Alone => None,
@@ -251,9 +297,16 @@ async fn import_file(
                     }
                 }
             };
-            // A closed channel means the import gave up on this file.
-            let _ = tx_items.blocking_send(item);
-        })
+            chunk.push(item);
+            if chunk.len() == CHUNK {
+                // A closed channel means the import gave up on this file.
+                let _ = tx_items.blocking_send(std::mem::take(&mut chunk));
+            }
+        });
+        if !chunk.is_empty() {
+            let _ = tx_items.blocking_send(chunk);
+        }
+        result
     });
     let base = ObjectMeta {
         producer: args.org.clone(),
@@ -264,45 +317,54 @@ async fn import_file(
     let mut tx = store.begin().await.context("starting a transaction")?;
     let mut tally = Tally::default();
     let mut rejected = Vec::new();
-    while let Some(item) = rx_items.recv().await {
-        match item {
-            Ok(object) => {
-                let meta = ObjectMeta {
-                    tlp: marked_tlp(&object).or(base.tlp),
-                    ..base.clone()
-                };
-                match tx.put(&object, &meta).await {
-                    Ok(outcome) => tally.add(outcome, object.object_type()),
-                    Err(yagura_core::StoreError::Unstorable { id, reason }) => {
-                        rejected.push(Rejected {
-                            at: Located::default(),
-                            index: None,
-                            id: Some(id),
-                            reason,
-                        })
+    let mut batch: Vec<(StixObject, ObjectMeta)> = Vec::with_capacity(BATCH);
+    let mut abort: Option<String> = None;
+    'chunks: while let Some(items) = rx_items.recv().await {
+        for item in items {
+            match item {
+                Ok(object) => {
+                    let meta = ObjectMeta {
+                        tlp: marked_tlp(&object).or(base.tlp),
+                        ..base.clone()
+                    };
+                    batch.push((object, meta));
+                    if batch.len() >= BATCH {
+                        flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
                     }
-                    Err(e) => return Err(e).context("storing"),
                 }
+                Err(r) => rejected.push(r),
             }
-            Err(r) => {
-                if !args.skip_invalid {
-                    drop(rx_items);
-                    let _ = parser.await;
-                    return Ok(Err(r.to_string()));
-                }
-                rejected.push(r);
+            if !args.skip_invalid && !rejected.is_empty() {
+                abort = Some(
+                    rejected
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                break 'chunks;
             }
         }
+    }
+    if abort.is_none() {
+        flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
         if !args.skip_invalid && !rejected.is_empty() {
-            let why = rejected
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
-            drop(rx_items);
-            let _ = parser.await;
-            return Ok(Err(why));
+            abort = Some(
+                rejected
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
         }
+    }
+    if let Some(why) = abort {
+        // Dropping the transaction rolls the file back; the parser stops
+        // sending once the channel is closed.
+        drop(rx_items);
+        drop(tx);
+        let _ = parser.await;
+        return Ok(Err(why));
     }
     match parser.await.context("the parser thread failed")? {
         Ok(_) => {}

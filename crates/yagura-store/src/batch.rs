@@ -1,0 +1,316 @@
+//! Writing a batch of objects in few statements: one look-up of the ids'
+//! versions, outcomes decided in memory (also between objects of the same
+//! batch), then multi-row inserts of the versions and their index rows.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Row as _};
+use yagura_core::{ObjectMeta, PutOutcome, StoreError};
+use yagura_stix::{Identifier, StixObject};
+
+use crate::{backend, index, version_key};
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// The placeholder of multi-row statements. SQLite binds `?` by position;
+/// named `$n` would make sqlx look every name up, quadratic in a statement
+/// of thousands of values. (PostgreSQL will use `$n`.)
+const PLACEHOLDER: &str = "?";
+
+/// Rows per multi-row statement (SQLite allows 32,766 parameters).
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// One object on its way in.
+pub(crate) struct Pending<'a> {
+    id: &'a str,
+    version: String,
+    object: &'a StixObject,
+    meta: &'a ObjectMeta,
+    outcome: PutOutcome,
+    current: bool,
+}
+
+impl<'a> Pending<'a> {
+    pub(crate) fn new(object: &'a StixObject, meta: &'a ObjectMeta) -> Result<Self, StoreError> {
+        let id = object.id().ok_or_else(|| StoreError::Unstorable {
+            id: format!("(a {} without id)", object.object_type()),
+            reason: "an object needs an id to be stored".to_owned(),
+        })?;
+        Identifier::parse(id).map_err(|e| StoreError::Unstorable {
+            id: id.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            id,
+            version: version_key(object)?,
+            object,
+            meta,
+            outcome: PutOutcome::Unchanged,
+            current: false,
+        })
+    }
+}
+
+/// A bindable value.
+enum P {
+    Text(String),
+    Opt(Option<String>),
+    Int(i64),
+}
+
+/// `INSERT INTO <head> VALUES (…), (…) <tail>` for `rows`, each of `width` values.
+async fn insert_rows(
+    tx: &mut Tx,
+    head: &str,
+    tail: &str,
+    width: usize,
+    mut rows: Vec<Vec<P>>,
+) -> Result<(), StoreError> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        let chunk = std::mem::replace(&mut rows, rest);
+        let mut sql = format!("INSERT INTO {head} VALUES ");
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for c in 0..width {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(PLACEHOLDER);
+            }
+            sql.push(')');
+        }
+        sql.push(' ');
+        sql.push_str(tail);
+        // Only placeholders are spliced in; the values are bound.
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            for p in row {
+                q = match p {
+                    P::Text(t) => q.bind(t),
+                    P::Opt(o) => q.bind(o),
+                    P::Int(i) => q.bind(i),
+                };
+            }
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// `<statement> WHERE … IN ($1, …)` over `ids`, in chunks.
+async fn for_ids(tx: &mut Tx, statement: &str, ids: &[&str]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let list = vec![PLACEHOLDER; chunk.len()];
+        let sql = statement.replace("{ids}", &list.join(", "));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// What the store holds for an id before the batch: its versions and which
+/// is current.
+#[derive(Default)]
+struct Known {
+    versions: HashSet<String>,
+    current: Option<String>,
+    /// Index in the batch of the pending row that is current, if any.
+    current_pending: Option<usize>,
+}
+
+pub(crate) async fn write(
+    tx: &mut Tx,
+    added: &str,
+    pending: &mut [Pending<'_>],
+) -> Result<Vec<PutOutcome>, StoreError> {
+    let mut known: HashMap<&str, Known> = HashMap::new();
+    let ids: Vec<&str> = {
+        let mut ids: Vec<&str> = pending.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let list = vec![PLACEHOLDER; chunk.len()];
+        let sql = format!(
+            "SELECT id, version, is_current FROM objects WHERE id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
+            let id: String = row.try_get("id").map_err(backend)?;
+            let version: String = row.try_get("version").map_err(backend)?;
+            let is_current = row.try_get::<i64, _>("is_current").map_err(backend)? == 1;
+            // Borrow the id from the batch (the map is keyed by it).
+            let Some(key) = chunk.iter().find(|i| **i == id) else {
+                continue;
+            };
+            let k = known.entry(key).or_default();
+            if is_current {
+                k.current = Some(version.clone());
+            }
+            k.versions.insert(version);
+        }
+    }
+    // Decide in batch order, as one-by-one puts would.
+    let mut demote: Vec<&str> = Vec::new();
+    for i in 0..pending.len() {
+        let id = pending[i].id;
+        let version = pending[i].version.clone();
+        let k = known.entry(id).or_default();
+        if k.versions.contains(&version) {
+            pending[i].outcome = PutOutcome::Unchanged;
+            continue;
+        }
+        let outcome = match &k.current {
+            None => PutOutcome::New,
+            Some(c) if version > *c => PutOutcome::Updated,
+            Some(_) => PutOutcome::History,
+        };
+        if outcome != PutOutcome::History {
+            match k.current_pending.take() {
+                // The current version came in this batch: it becomes history.
+                Some(j) => pending[j].current = false,
+                None if k.current.is_some() => demote.push(id),
+                None => {}
+            }
+            k.current = Some(version.clone());
+            k.current_pending = Some(i);
+            pending[i].current = true;
+        }
+        k.versions.insert(version);
+        pending[i].outcome = outcome;
+    }
+    if !demote.is_empty() {
+        for_ids(
+            tx,
+            "UPDATE objects SET is_current = 0 WHERE is_current = 1 AND id IN ({ids})",
+            &demote,
+        )
+        .await?;
+        for table in [
+            "object_values",
+            "object_names",
+            "relationships",
+            "object_text",
+        ] {
+            for_ids(
+                tx,
+                &format!("DELETE FROM {table} WHERE object_id IN ({{ids}})"),
+                &demote,
+            )
+            .await?;
+        }
+    }
+    let mut objects = Vec::new();
+    let mut values = Vec::new();
+    let mut names = Vec::new();
+    let mut relationships = Vec::new();
+    let mut texts = Vec::new();
+    for p in pending
+        .iter()
+        .filter(|p| p.outcome != PutOutcome::Unchanged)
+    {
+        let body = serde_json::to_string(p.object).map_err(backend)?;
+        let residency = p
+            .meta
+            .residency
+            .as_ref()
+            .map(|r| r.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(","));
+        objects.push(vec![
+            P::Text(p.id.to_owned()),
+            P::Text(p.version.clone()),
+            P::Text(p.object.object_type().to_owned()),
+            P::Int(i64::from(p.current)),
+            P::Int(i64::from(
+                p.object.get("revoked") == Some(&Value::Bool(true)),
+            )),
+            P::Opt(p.meta.producer.as_ref().map(|x| x.as_str().to_owned())),
+            P::Opt(p.meta.tlp.map(|t| t.label().to_owned())),
+            P::Opt(residency),
+            P::Opt(p.meta.collection.as_ref().map(|c| c.as_str().to_owned())),
+            P::Text(added.to_owned()),
+            P::Text(body),
+        ]);
+        if !p.current {
+            continue;
+        }
+        for v in index::exact_values(p.object) {
+            values.push(vec![
+                P::Text(v.value),
+                P::Text(v.kind.as_str().to_owned()),
+                P::Text(p.id.to_owned()),
+            ]);
+        }
+        for n in index::names(p.object) {
+            names.push(vec![P::Text(n), P::Text(p.id.to_owned())]);
+        }
+        if let Some((s, t, r)) = index::relationship(p.object) {
+            relationships.push(vec![
+                P::Text(p.id.to_owned()),
+                P::Text(s),
+                P::Text(t),
+                P::Text(r),
+            ]);
+        }
+        if let Some((name, description)) = index::text(p.object) {
+            texts.push(vec![
+                P::Text(p.id.to_owned()),
+                P::Text(name),
+                P::Text(description),
+            ]);
+        }
+    }
+    insert_rows(
+        tx,
+        "objects (id, version, type, is_current, revoked, producer, tlp, residency, collection, date_added, body)",
+        "",
+        11,
+        objects,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "object_values (value, kind, object_id)",
+        "ON CONFLICT DO NOTHING",
+        3,
+        values,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "object_names (name, object_id)",
+        "ON CONFLICT DO NOTHING",
+        2,
+        names,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "relationships (object_id, source_ref, target_ref, relationship_type)",
+        "",
+        4,
+        relationships,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "object_text (object_id, name, description)",
+        "",
+        3,
+        texts,
+    )
+    .await?;
+    Ok(pending.iter().map(|p| p.outcome).collect())
+}

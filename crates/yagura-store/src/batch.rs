@@ -122,6 +122,8 @@ async fn for_ids(tx: &mut Tx, statement: &str, ids: &[&str]) -> Result<(), Store
 struct Known {
     versions: HashSet<String>,
     current: Option<String>,
+    /// The stored current version's rowid and body (to unindex it).
+    stored_current: Option<(i64, String)>,
     /// Index in the batch of the pending row that is current, if any.
     current_pending: Option<usize>,
 }
@@ -141,7 +143,8 @@ pub(crate) async fn write(
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
         let list = vec![PLACEHOLDER; chunk.len()];
         let sql = format!(
-            "SELECT id, version, is_current FROM objects WHERE id IN ({})",
+            "SELECT rowid AS rid, id, version, is_current, CASE WHEN is_current = 1 THEN body END AS body \
+             FROM objects WHERE id IN ({})",
             list.join(", ")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -159,12 +162,15 @@ pub(crate) async fn write(
             let k = known.entry(key).or_default();
             if is_current {
                 k.current = Some(version.clone());
+                let rid: i64 = row.try_get("rid").map_err(backend)?;
+                let body: Option<String> = row.try_get("body").map_err(backend)?;
+                k.stored_current = Some((rid, body.unwrap_or_default()));
             }
             k.versions.insert(version);
         }
     }
     // Decide in batch order, as one-by-one puts would.
-    let mut demote: Vec<&str> = Vec::new();
+    let mut demote: Vec<(&str, (i64, String))> = Vec::new();
     for i in 0..pending.len() {
         let id = pending[i].id;
         let version = pending[i].version.clone();
@@ -182,7 +188,11 @@ pub(crate) async fn write(
             match k.current_pending.take() {
                 // The current version came in this batch: it becomes history.
                 Some(j) => pending[j].current = false,
-                None if k.current.is_some() => demote.push(id),
+                None if k.current.is_some() => {
+                    if let Some(stored) = k.stored_current.take() {
+                        demote.push((id, stored));
+                    }
+                }
                 None => {}
             }
             k.current = Some(version.clone());
@@ -193,25 +203,14 @@ pub(crate) async fn write(
         pending[i].outcome = outcome;
     }
     if !demote.is_empty() {
+        let ids: Vec<&str> = demote.iter().map(|(id, _)| *id).collect();
         for_ids(
             tx,
             "UPDATE objects SET is_current = 0 WHERE is_current = 1 AND id IN ({ids})",
-            &demote,
+            &ids,
         )
         .await?;
-        for table in [
-            "object_values",
-            "object_names",
-            "relationships",
-            "object_text",
-        ] {
-            for_ids(
-                tx,
-                &format!("DELETE FROM {table} WHERE object_id IN ({{ids}})"),
-                &demote,
-            )
-            .await?;
-        }
+        unindex(tx, &demote).await?;
     }
     let mut objects = Vec::new();
     let mut values = Vec::new();
@@ -265,17 +264,15 @@ pub(crate) async fn write(
             ]);
         }
         if let Some((name, description)) = index::text(p.object) {
-            texts.push(vec![
-                P::Text(p.id.to_owned()),
-                P::Text(name),
-                P::Text(description),
-            ]);
+            texts.push((p.id, name, description));
         }
     }
+    // Nothing conflicts (the versions were looked up); the clause spares
+    // SQLite a statement journal for each multi-row insert.
     insert_rows(
         tx,
         "objects (id, version, type, is_current, revoked, producer, tlp, residency, collection, date_added, body)",
-        "",
+        "ON CONFLICT DO NOTHING",
         11,
         objects,
     )
@@ -299,18 +296,127 @@ pub(crate) async fn write(
     insert_rows(
         tx,
         "relationships (object_id, source_ref, target_ref, relationship_type)",
-        "",
+        "ON CONFLICT DO NOTHING",
         4,
         relationships,
     )
     .await?;
-    insert_rows(
+    if !texts.is_empty() {
+        // Full-text rows take the rowid of their version in `objects`.
+        let ids: Vec<&str> = texts.iter().map(|(id, _, _)| *id).collect();
+        let rowids = current_rowids(tx, &ids).await?;
+        let rows = texts
+            .into_iter()
+            .filter_map(|(id, name, description)| {
+                rowids
+                    .get(id)
+                    .map(|rid| vec![P::Int(*rid), P::Text(name), P::Text(description)])
+            })
+            .collect();
+        insert_rows(tx, "object_text (rowid, name, description)", "", 3, rows).await?;
+    }
+    Ok(pending.iter().map(|p| p.outcome).collect())
+}
+
+/// Rowids of the current versions of `ids`.
+async fn current_rowids(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let list = vec![PLACEHOLDER; chunk.len()];
+        let sql = format!(
+            "SELECT rowid AS rid, id FROM objects WHERE is_current = 1 AND id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut **tx).await.map_err(backend)? {
+            out.insert(
+                row.try_get("id").map_err(backend)?,
+                row.try_get("rid").map_err(backend)?,
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Removes the index rows of versions that stop being current: exact
+/// values and names by their full keys (recomputed from the stored body),
+/// relationships by id, full text by rowid.
+async fn unindex(tx: &mut Tx, old: &[(&str, (i64, String))]) -> Result<(), StoreError> {
+    let mut values = Vec::new();
+    let mut names = Vec::new();
+    let mut ids = Vec::new();
+    let mut rowids = Vec::new();
+    for (id, (rowid, body)) in old {
+        ids.push(*id);
+        rowids.push(*rowid);
+        let Ok(object) = serde_json::from_str::<Value>(body).map(StixObject::from_value) else {
+            continue;
+        };
+        let Ok(object) = object else { continue };
+        for v in index::exact_values(&object) {
+            values.push(vec![
+                P::Text(v.value),
+                P::Text(v.kind.as_str().to_owned()),
+                P::Text((*id).to_owned()),
+            ]);
+        }
+        for n in index::names(&object) {
+            names.push(vec![P::Text(n), P::Text((*id).to_owned())]);
+        }
+    }
+    delete_keys(tx, "object_values", "(value, kind, object_id)", 3, values).await?;
+    delete_keys(tx, "object_names", "(name, object_id)", 2, names).await?;
+    for_ids(
         tx,
-        "object_text (object_id, name, description)",
-        "",
-        3,
-        texts,
+        "DELETE FROM relationships WHERE object_id IN ({ids})",
+        &ids,
     )
     .await?;
-    Ok(pending.iter().map(|p| p.outcome).collect())
+    for chunk in rowids.chunks(ROWS_PER_STATEMENT) {
+        let list = vec![PLACEHOLDER; chunk.len()];
+        let sql = format!(
+            "DELETE FROM object_text WHERE rowid IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(*r);
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// `DELETE FROM table WHERE (cols) IN (VALUES (…), …)`.
+async fn delete_keys(
+    tx: &mut Tx,
+    table: &str,
+    columns: &str,
+    width: usize,
+    mut rows: Vec<Vec<P>>,
+) -> Result<(), StoreError> {
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
+        let chunk = std::mem::replace(&mut rows, rest);
+        let tuple = format!("({})", vec![PLACEHOLDER; width].join(", "));
+        let sql = format!(
+            "DELETE FROM {table} WHERE {columns} IN (VALUES {})",
+            vec![tuple; chunk.len()].join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            for p in row {
+                q = match p {
+                    P::Text(t) => q.bind(t),
+                    P::Opt(o) => q.bind(o),
+                    P::Int(i) => q.bind(i),
+                };
+            }
+        }
+        q.execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
 }

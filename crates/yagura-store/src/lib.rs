@@ -275,7 +275,7 @@ impl IntelStore for SqliteStore {
             return Ok(Vec::new());
         };
         let sql = select_objects!(
-            "FROM object_text t JOIN objects o ON o.id = t.object_id AND o.is_current = 1 \
+            "FROM object_text t JOIN objects o ON o.rowid = t.rowid AND o.is_current = 1 \
              WHERE object_text MATCH $1 AND o.revoked = 0 ORDER BY bm25(object_text) LIMIT $2"
         );
         let rows = sqlx::query(sql)

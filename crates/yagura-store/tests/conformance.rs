@@ -180,6 +180,27 @@ async fn lookups<S: IntelStore>(store: &S) {
     // Query syntax in user input is plain text, never an error.
     assert!(store.search_text("\"unbalanced AND (", 10).await.is_ok());
 
+    // A new version's text replaces the old one's.
+    let mut renamed = actor.clone().into_value();
+    renamed["modified"] = json!("2025-01-01T00:00:00.000Z");
+    renamed["description"] = json!("Now tracked as Earth Kasha.");
+    assert_eq!(
+        put_all(store, &[obj(renamed)], &meta).await,
+        [PutOutcome::Updated]
+    );
+    assert!(
+        store
+            .search_text("cloud hopper", 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    assert_eq!(
+        store.search_text("kasha", 10).await.expect("search").len(),
+        1
+    );
+    assert_eq!(store.lookup_name("apt10").await.expect("name").len(), 1);
+
     let counts = store.count_by_type().await.expect("counts");
     assert!(counts.contains(&("intrusion-set".to_owned(), 1)));
 }

@@ -20,13 +20,14 @@ CREATE INDEX objects_date_added ON objects (date_added);
 CREATE INDEX objects_collection ON objects (collection, date_added);
 
 -- Exact values current objects look for (indicators) or are (observables).
+-- Rows of a superseded version are deleted by their full key, recomputed
+-- from its body, so no index on object_id is needed.
 CREATE TABLE object_values (
     value      TEXT NOT NULL,
     kind       TEXT NOT NULL,
     object_id  TEXT NOT NULL,
     PRIMARY KEY (value, kind, object_id)
 ) WITHOUT ROWID;
-CREATE INDEX object_values_object ON object_values (object_id);
 
 -- Names, aliases and labels of current objects, lower-cased.
 CREATE TABLE object_names (
@@ -34,7 +35,6 @@ CREATE TABLE object_names (
     object_id  TEXT NOT NULL,
     PRIMARY KEY (name, object_id)
 ) WITHOUT ROWID;
-CREATE INDEX object_names_object ON object_names (object_id);
 
 -- Current relationships, by both ends.
 CREATE TABLE relationships (
@@ -46,5 +46,7 @@ CREATE TABLE relationships (
 CREATE INDEX relationships_source ON relationships (source_ref);
 CREATE INDEX relationships_target ON relationships (target_ref);
 
--- Full text over names, aliases and descriptions of current objects.
-CREATE VIRTUAL TABLE object_text USING fts5(object_id UNINDEXED, name, description, tokenize = 'unicode61 remove_diacritics 2');
+-- Full text over names, aliases and descriptions of current objects. A
+-- row's rowid is the rowid of its version in `objects`, so it is removed by
+-- rowid (an FTS5 column filter would scan the whole table).
+CREATE VIRTUAL TABLE object_text USING fts5(name, description, tokenize = 'unicode61 remove_diacritics 2');

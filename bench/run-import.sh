@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Import speed: N generated STIX indicators (default 1,000,000) and the
+# ATT&CK bundle into a fresh embedded store, timed with peak memory.
+# Needs ../shared/data/attack for the ATT&CK part (skipped when absent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+cargo build --release -p yagura -p yagura-store --example gen-indicators
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+target/release/examples/gen-indicators "$n" > "$work/indicators.json"
+echo "== $n generated indicators ($(du -h "$work/indicators.json" | cut -f1))"
+/usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/a" import "$work/indicators.json"
+echo "== the same again (all unchanged)"
+/usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/a" import "$work/indicators.json" | tail -1
+attack=../shared/data/attack/enterprise-attack.json.gz
+if [ -f "$attack" ]; then
+  echo "== ATT&CK"
+  /usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/b" import "$attack" | tail -1
+else
+  echo "skipped ATT&CK: $attack is absent"
+fi

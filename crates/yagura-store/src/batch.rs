@@ -59,6 +59,25 @@ enum P {
     Int(i64),
 }
 
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds one row's values, moving them into the query.
+fn bind_row(mut q: Query<'_>, row: Vec<P>) -> Query<'_> {
+    for p in row {
+        q = match p {
+            P::Text(t) => q.bind(t),
+            P::Opt(o) => q.bind(o),
+            P::Int(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+/// `n` placeholders separated by commas.
+fn placeholders(n: usize) -> String {
+    vec![PLACEHOLDER; n].join(", ")
+}
+
 /// `INSERT INTO <head> VALUES (…), (…) <tail>` for `rows`, each of `width` values.
 async fn insert_rows(
     tx: &mut Tx,
@@ -89,13 +108,7 @@ async fn insert_rows(
         // Only placeholders are spliced in; the values are bound.
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
-            for p in row {
-                q = match p {
-                    P::Text(t) => q.bind(t),
-                    P::Opt(o) => q.bind(o),
-                    P::Int(i) => q.bind(i),
-                };
-            }
+            q = bind_row(q, row);
         }
         q.execute(&mut **tx).await.map_err(backend)?;
     }
@@ -105,8 +118,7 @@ async fn insert_rows(
 /// `<statement> WHERE … IN ($1, …)` over `ids`, in chunks.
 async fn for_ids(tx: &mut Tx, statement: &str, ids: &[&str]) -> Result<(), StoreError> {
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let list = vec![PLACEHOLDER; chunk.len()];
-        let sql = statement.replace("{ids}", &list.join(", "));
+        let sql = statement.replace("{ids}", &placeholders(chunk.len()));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in chunk {
             q = q.bind(*id);
@@ -141,11 +153,11 @@ pub(crate) async fn write(
         ids
     };
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let list = vec![PLACEHOLDER; chunk.len()];
+        let list = placeholders(chunk.len());
         let sql = format!(
             "SELECT rowid AS rid, id, version, is_current, CASE WHEN is_current = 1 THEN body END AS body \
              FROM objects WHERE id IN ({})",
-            list.join(", ")
+            list
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in chunk {
@@ -322,10 +334,10 @@ pub(crate) async fn write(
 async fn current_rowids(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, i64>, StoreError> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        let list = vec![PLACEHOLDER; chunk.len()];
+        let list = placeholders(chunk.len());
         let sql = format!(
             "SELECT rowid AS rid, id FROM objects WHERE is_current = 1 AND id IN ({})",
-            list.join(", ")
+            list
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in chunk {
@@ -376,11 +388,8 @@ async fn unindex(tx: &mut Tx, old: &[(&str, (i64, String))]) -> Result<(), Store
     )
     .await?;
     for chunk in rowids.chunks(ROWS_PER_STATEMENT) {
-        let list = vec![PLACEHOLDER; chunk.len()];
-        let sql = format!(
-            "DELETE FROM object_text WHERE rowid IN ({})",
-            list.join(", ")
-        );
+        let list = placeholders(chunk.len());
+        let sql = format!("DELETE FROM object_text WHERE rowid IN ({})", list);
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in chunk {
             q = q.bind(*r);
@@ -401,20 +410,14 @@ async fn delete_keys(
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
         let chunk = std::mem::replace(&mut rows, rest);
-        let tuple = format!("({})", vec![PLACEHOLDER; width].join(", "));
+        let tuple = format!("({})", placeholders(width));
         let sql = format!(
             "DELETE FROM {table} WHERE {columns} IN (VALUES {})",
             vec![tuple; chunk.len()].join(", ")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
-            for p in row {
-                q = match p {
-                    P::Text(t) => q.bind(t),
-                    P::Opt(o) => q.bind(o),
-                    P::Int(i) => q.bind(i),
-                };
-            }
+            q = bind_row(q, row);
         }
         q.execute(&mut **tx).await.map_err(backend)?;
     }

@@ -57,6 +57,15 @@ impl std::fmt::Display for Rejected {
     }
 }
 
+/// The rejections as one message.
+fn reasons(rejected: &[Rejected]) -> String {
+    rejected
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Counts of what an import did.
 #[derive(Debug, Default)]
 struct Tally {
@@ -335,13 +344,7 @@ async fn import_file(
                 Err(r) => rejected.push(r),
             }
             if !args.skip_invalid && !rejected.is_empty() {
-                abort = Some(
-                    rejected
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
+                abort = Some(reasons(&rejected));
                 break 'chunks;
             }
         }
@@ -349,13 +352,7 @@ async fn import_file(
     if abort.is_none() {
         flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
         if !args.skip_invalid && !rejected.is_empty() {
-            abort = Some(
-                rejected
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            );
+            abort = Some(reasons(&rejected));
         }
     }
     if let Some(why) = abort {

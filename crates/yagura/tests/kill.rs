@@ -93,10 +93,11 @@ fn sigkill_mid_import_leaves_a_consistent_store() {
         .arg(data.join("yagura.db"))
         .arg("PRAGMA integrity_check;")
         .output();
-    if let Ok(out) = check {
-        if out.status.success() {
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
-        }
+    // (The sqlite3 shell is optional; the searches below check the content.)
+    if let Ok(out) = check
+        && out.status.success()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
     }
     assert!(found(&data, "10.1.0.99"), "the committed file is whole");
     assert!(!found(&data, "10.2.0.1"), "the killed file left nothing");

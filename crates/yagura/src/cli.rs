@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use crate::commands::import::{self, ImportArgs};
+use crate::commands::init::{self, InitArgs};
 use crate::commands::pattern::{self, PatternCommand};
 use crate::commands::search::{self, SearchArgs};
 use crate::commands::stix::{self, StixCommand};
@@ -39,6 +40,8 @@ enum Command {
     /// STIX content: validate, upgrade 2.0 to 2.1.
     #[command(subcommand)]
     Stix(StixCommand),
+    /// Load the regional threat-actor base and MITRE ATT&CK into the store.
+    Init(InitArgs),
     /// Import STIX files or folders into the store (one transaction per file).
     Import(ImportArgs),
     /// Look up a value, a name or words in the store.
@@ -51,6 +54,7 @@ pub(crate) fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Pattern(cmd) => pattern::run(cmd),
         Command::Stix(cmd) => stix::run(cmd),
+        Command::Init(args) => with_store(&cli.data, |store| Box::pin(init::run(store, args))),
         Command::Import(args) => with_store(&cli.data, |store| Box::pin(import::run(store, args))),
         Command::Search(args) => with_store(&cli.data, |store| Box::pin(search::run(store, args))),
     };

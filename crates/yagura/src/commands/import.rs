@@ -19,20 +19,20 @@ use yagura_store::SqliteStore;
 pub(crate) struct ImportArgs {
     /// Files or folders (searched for .json and .json.gz); "-" for stdin.
     #[arg(required = true)]
-    paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// TLP for objects that carry no TLP marking.
     #[arg(long)]
-    tlp: Option<Tlp>,
+    pub(crate) tlp: Option<Tlp>,
     /// The organization that produced the content.
     #[arg(long)]
-    org: Option<OrgId>,
+    pub(crate) org: Option<OrgId>,
     /// The collection to add the content to.
     #[arg(long)]
-    collection: Option<CollectionId>,
+    pub(crate) collection: Option<CollectionId>,
     /// Import the valid objects of a file and list the rejected ones,
     /// instead of rejecting the whole file.
     #[arg(long)]
-    skip_invalid: bool,
+    pub(crate) skip_invalid: bool,
 }
 
 /// One object that could not be imported, and where it was.

@@ -6,3 +6,4 @@
 
 pub mod actors;
 mod countries;
+pub mod ioc;

@@ -195,3 +195,73 @@ fn folders_and_gzip() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn plain_lists_and_csv() {
+    let dir = scratch();
+    let data = dir.join("data");
+    let list = dir.join("feed.txt");
+    std::fs::write(
+        &list,
+        "# abuse.ch-style list\n198.51.100.7\nhxxps://evil[.]example/gate.php\nnot an indicator\n",
+    )
+    .expect("write");
+    let l = list.to_str().expect("path");
+    let strict = yagura(&data, &["import", l]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(text(&strict.stderr).contains("rejected, nothing imported: line 4 (byte 0): no indicator value in \"not an indicator\""), "{}", text(&strict.stderr));
+    let skip = yagura(&data, &["import", "--skip-invalid", "--tlp", "green", l]);
+    assert!(
+        text(&skip.stdout)
+            .contains("feed.txt: new 2, updated 0, unchanged 0, history 0, rejected 1"),
+        "{}",
+        text(&skip.stdout)
+    );
+    let again = yagura(&data, &["import", "--skip-invalid", l]);
+    assert!(
+        text(&again.stdout).contains("new 0, updated 0, unchanged 2"),
+        "{}",
+        text(&again.stdout)
+    );
+    let hit = yagura(&data, &["search", "https://evil.example/gate.php"]);
+    assert!(
+        text(&hit.stdout).contains("[url https://evil.example/gate.php] TLP:GREEN"),
+        "{}",
+        text(&hit.stdout)
+    );
+
+    let csv = dir.join("misp.csv");
+    std::fs::write(
+        &csv,
+        "uuid,event_id,category,type,value,comment,to_ids,date\n\
+         5d3f,12,Network activity,ip-dst,203.0.113.9,BlackTech C2,1,20260101\n\
+         5d40,12,Payload delivery,sha256,9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08,,1,20260101\n",
+    )
+    .expect("write");
+    let out = yagura(&data, &["import", csv.to_str().expect("path")]);
+    assert!(
+        text(&out.stdout).contains("misp.csv: new 2"),
+        "{}",
+        text(&out.stdout)
+    );
+    let hit = yagura(
+        &data,
+        &[
+            "search",
+            "--output",
+            "json",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        ],
+    );
+    let doc: Value =
+        serde_json::from_str(text(&hit.stdout).lines().next().expect("a hit")).expect("JSON");
+    assert_eq!(
+        doc["object"]["pattern"],
+        "[file:hashes.'SHA-256' = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08']"
+    );
+    let c2 = yagura(&data, &["search", "--output", "json", "203.0.113.9"]);
+    let doc: Value =
+        serde_json::from_str(text(&c2.stdout).lines().next().expect("a hit")).expect("JSON");
+    assert_eq!(doc["object"]["description"], "BlackTech C2");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -33,6 +33,42 @@ pub(crate) struct ImportArgs {
     /// instead of rejecting the whole file.
     #[arg(long)]
     pub(crate) skip_invalid: bool,
+    /// The files' format; by default from the name: `.csv` is CSV, `.txt`,
+    /// `.list` and `.ioc` plain lists (one value per line), else STIX JSON.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) format: Format,
+}
+
+/// A file format `import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// From the file name.
+    Auto,
+    /// STIX 2.0/2.1 JSON (bundle, list or object).
+    Stix,
+    /// CSV with a value column (MISP's CSV export, most feeds) or values in cells.
+    Csv,
+    /// One value per line; `#` comments.
+    Lines,
+}
+
+fn format_of(path: &Path, asked: Format) -> Format {
+    if asked != Format::Auto {
+        return asked;
+    }
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".csv") {
+        Format::Csv
+    } else if [".txt", ".list", ".ioc"].iter().any(|e| name.ends_with(e)) {
+        Format::Lines
+    } else {
+        Format::Stix
+    }
 }
 
 /// One object that could not be imported, and where it was.
@@ -256,6 +292,91 @@ fn marked_tlp(o: &StixObject) -> Option<Tlp> {
 /// Imports one file in one transaction. The outer error is fatal (the store
 /// failed); the inner one rejects the file.
 async fn import_file(
+    store: &SqliteStore,
+    path: &Path,
+    args: &ImportArgs,
+) -> Result<std::result::Result<Tally, String>> {
+    match format_of(path, args.format) {
+        Format::Csv | Format::Lines => import_list(store, path, args).await,
+        Format::Auto | Format::Stix => import_stix(store, path, args).await,
+    }
+}
+
+/// A CSV file or plain list: each value becomes an indicator dated by the
+/// file's modification time (so re-importing it changes nothing).
+async fn import_list(
+    store: &SqliteStore,
+    path: &Path,
+    args: &ImportArgs,
+) -> Result<std::result::Result<Tally, String>> {
+    let mut text = String::new();
+    open(path)?
+        .read_to_string(&mut text)
+        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    let items = if format_of(path, args.format) == Format::Csv {
+        match yagura_formats::ioc::read_csv(&text) {
+            Ok(items) => items,
+            Err(e) => return Ok(Err(format!("not valid CSV: {e}"))),
+        }
+    } else {
+        yagura_formats::ioc::read_lines(&text)
+    };
+    let when = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or_else(yagura_stix::Timestamp::now, |d| {
+            yagura_stix::Timestamp::from_unix(i64::try_from(d.as_secs()).unwrap_or(0), 0)
+        });
+    let meta = ObjectMeta {
+        producer: args.org.clone(),
+        tlp: args.tlp,
+        residency: None,
+        collection: args.collection.clone(),
+    };
+    let mut batch = Vec::new();
+    let mut rejected = Vec::new();
+    for item in items {
+        match item {
+            yagura_formats::ioc::ListItem::Value {
+                kind,
+                value,
+                description,
+                ..
+            } => {
+                if let Some(o) =
+                    yagura_formats::ioc::indicator(kind, &value, when, description.as_deref())
+                {
+                    batch.push((o, meta.clone()));
+                }
+            }
+            yagura_formats::ioc::ListItem::NoValue { line, text } => rejected.push(Rejected {
+                at: Located { offset: 0, line },
+                index: None,
+                id: None,
+                reason: format!("no indicator value in {text:?}"),
+            }),
+        }
+    }
+    if !args.skip_invalid && !rejected.is_empty() {
+        return Ok(Err(reasons(&rejected)));
+    }
+    let mut tx = store.begin().await.context("starting a transaction")?;
+    let mut tally = Tally::default();
+    for chunk in batch.chunks(BATCH) {
+        let mut chunk = chunk.to_vec();
+        flush(&mut tx, &mut chunk, &mut tally, &mut rejected).await?;
+    }
+    for r in &rejected {
+        writeln!(std::io::stderr(), "{}: skipped {r}", path.display())?;
+    }
+    tally.rejected = rejected.len() as u64;
+    tx.commit().await.context("committing")?;
+    Ok(Ok(tally))
+}
+
+/// A STIX file, streamed.
+async fn import_stix(
     store: &SqliteStore,
     path: &Path,
     args: &ImportArgs,

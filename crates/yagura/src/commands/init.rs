@@ -58,6 +58,7 @@ pub(crate) async fn run(store: &SqliteStore, args: InitArgs) -> Result<ExitCode>
                 org: Some("mitre".parse().context("organization id")?),
                 collection: None,
                 skip_invalid: false,
+                format: import::Format::Stix,
             };
             import::run(store, import).await
         }

@@ -334,8 +334,12 @@ async fn import_list(
         residency: None,
         collection: args.collection.clone(),
     };
-    let mut batch = Vec::new();
+    // Written chunk by chunk inside the file's transaction; a bad line
+    // found on the way rolls the whole file back at the end.
+    let mut tx = store.begin().await.context("starting a transaction")?;
+    let mut tally = Tally::default();
     let mut rejected = Vec::new();
+    let mut batch = Vec::with_capacity(BATCH);
     for item in items {
         match item {
             yagura_formats::ioc::ListItem::Value {
@@ -357,15 +361,14 @@ async fn import_list(
                 reason: format!("no indicator value in {text:?}"),
             }),
         }
+        if batch.len() >= BATCH {
+            flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
+        }
     }
+    flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
     if !args.skip_invalid && !rejected.is_empty() {
+        // Dropping the transaction rolls the file back.
         return Ok(Err(reasons(&rejected)));
-    }
-    let mut tx = store.begin().await.context("starting a transaction")?;
-    let mut tally = Tally::default();
-    for chunk in batch.chunks(BATCH) {
-        let mut chunk = chunk.to_vec();
-        flush(&mut tx, &mut chunk, &mut tally, &mut rejected).await?;
     }
     for r in &rejected {
         writeln!(std::io::stderr(), "{}: skipped {r}", path.display())?;

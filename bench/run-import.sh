@@ -12,11 +12,22 @@ target/release/examples/gen-indicators "$n" > "$work/indicators.json"
 echo "== $n generated indicators ($(du -h "$work/indicators.json" | cut -f1))"
 /usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/a" import "$work/indicators.json"
 echo "== the same again (all unchanged)"
-/usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/a" import "$work/indicators.json" | tail -1
+/usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/a" import "$work/indicators.json" | grep '^total'
+# An abuse.ch-sized plain list: the same number of IPv4 addresses, one per line.
+python3 -c "
+import sys
+n = int(sys.argv[1])
+with open(sys.argv[2], 'w') as f:
+    for i in range(n):
+        f.write(f'{1 + (i >> 16) % 223}.{(i >> 8) & 255}.{i & 255}.{(i * 7) & 255}\\n')
+" "$n" "$work/list.txt"
+echo "== $n IPv4 addresses as a plain list"
+/usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/c" import "$work/list.txt" | grep '^total'
+
 attack=../shared/data/attack/enterprise-attack.json.gz
 if [ -f "$attack" ]; then
   echo "== ATT&CK"
-  /usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/b" import "$attack" | tail -1
+  /usr/bin/time -f "%e s, peak RSS %M KB" target/release/yagura --data "$work/b" import "$attack" | grep '^total'
 else
   echo "skipped ATT&CK: $attack is absent"
 fi

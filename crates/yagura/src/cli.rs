@@ -20,14 +20,13 @@ use crate::commands::stix::{self, StixCommand};
 #[derive(Debug, Parser)]
 #[command(name = "yagura", version, about)]
 struct Cli {
-    /// The data directory (the embedded store lives there).
-    #[arg(
-        long,
-        global = true,
-        env = "YAGURA_DATA",
-        default_value = "./yagura-data"
-    )]
-    data: PathBuf,
+    /// The data directory (the embedded store lives there). Default: the
+    /// `data` of yagura.toml, else ./yagura-data.
+    #[arg(long, global = true, env = "YAGURA_DATA")]
+    data: Option<PathBuf>,
+    /// The configuration file (default: ./yagura.toml if present).
+    #[arg(long, global = true, env = "YAGURA_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -51,12 +50,19 @@ enum Command {
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
+    let data = match crate::config::FileConfig::load(cli.config.as_deref()) {
+        Ok(file) => crate::config::data_dir(cli.data, &file),
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::from(2);
+        }
+    };
     let outcome = match cli.command {
         Command::Pattern(cmd) => pattern::run(cmd),
         Command::Stix(cmd) => stix::run(cmd),
-        Command::Init(args) => with_store(&cli.data, |store| Box::pin(init::run(store, args))),
-        Command::Import(args) => with_store(&cli.data, |store| Box::pin(import::run(store, args))),
-        Command::Search(args) => with_store(&cli.data, |store| Box::pin(search::run(store, args))),
+        Command::Init(args) => with_store(&data, |store| Box::pin(init::run(store, args))),
+        Command::Import(args) => with_store(&data, |store| Box::pin(import::run(store, args))),
+        Command::Search(args) => with_store(&data, |store| Box::pin(search::run(store, args))),
     };
     match outcome {
         Ok(code) => code,

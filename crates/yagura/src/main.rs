@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod config;
 
 fn main() -> std::process::ExitCode {
     cli::run()

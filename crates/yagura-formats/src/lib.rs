@@ -7,3 +7,4 @@
 pub mod actors;
 mod countries;
 pub mod ioc;
+pub mod misp;

@@ -214,34 +214,59 @@ impl IntelStore for SqliteStore {
         kind: Option<ValueKind>,
     ) -> Result<Vec<ValueHit>, StoreError> {
         let kinds: Vec<ValueKind> = kind.map_or_else(|| ValueKind::ALL.to_vec(), |k| vec![k]);
-        let mut hits = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        // Each kind's normal form of the value, in kind order; one query
+        // for the distinct forms (a domain is also a valid URL, file name,
+        // mutex…: one round trip instead of one per kind).
+        let mut pairs: Vec<(ValueKind, String)> = Vec::new();
         for k in kinds {
-            let Some(normal) = k.normalize(value) else {
-                continue;
-            };
-            if !seen.insert((k, normal.clone())) {
-                continue;
-            }
-            let sql = select_objects!(
-                "FROM object_values v JOIN objects o ON o.id = v.object_id AND o.is_current = 1 \
-                 WHERE v.value = $1 AND v.kind = $2 AND o.revoked = 0 ORDER BY o.type, o.id"
-            );
-            let rows = sqlx::query(sql)
-                .bind(&normal)
-                .bind(k.as_str())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
-            for row in &rows {
-                hits.push(ValueHit {
-                    kind: k,
-                    value: normal.clone(),
-                    object: stored(row)?,
-                });
+            if let Some(normal) = k.normalize(value)
+                && !pairs.contains(&(k, normal.clone()))
+            {
+                pairs.push((k, normal));
             }
         }
-        Ok(hits)
+        let mut forms: Vec<&str> = pairs.iter().map(|(_, v)| v.as_str()).collect();
+        forms.sort_unstable();
+        forms.dedup();
+        if forms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=forms.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{} , v.kind AS hit_kind, v.value AS hit_value \
+             FROM object_values v JOIN objects o ON o.id = v.object_id AND o.is_current = 1 \
+             WHERE v.value IN ({}) AND o.revoked = 0 ORDER BY o.type, o.id",
+            select_objects!("").trim_end(),
+            placeholders.join(", ")
+        );
+        // Only placeholders are formatted in; the values are bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for f in &forms {
+            query = query.bind(*f);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(backend)?;
+        let mut hits: Vec<(usize, ValueHit)> = Vec::new();
+        for row in &rows {
+            let hit_kind: String = row.try_get("hit_kind").map_err(backend)?;
+            let hit_value: String = row.try_get("hit_value").map_err(backend)?;
+            let Some(rank) = pairs
+                .iter()
+                .position(|(k, v)| k.as_str() == hit_kind && *v == hit_value)
+            else {
+                continue;
+            };
+            hits.push((
+                rank,
+                ValueHit {
+                    kind: pairs[rank].0,
+                    value: hit_value,
+                    object: stored(row)?,
+                },
+            ));
+        }
+        // Kind order first, then type and id as the query sorted them.
+        hits.sort_by_key(|(rank, _)| *rank);
+        Ok(hits.into_iter().map(|(_, h)| h).collect())
     }
 
     async fn lookup_name(&self, name: &str) -> Result<Vec<StoredObject>, StoreError> {

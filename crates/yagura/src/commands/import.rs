@@ -34,7 +34,8 @@ pub(crate) struct ImportArgs {
     #[arg(long)]
     pub(crate) skip_invalid: bool,
     /// The files' format; by default from the name: `.csv` is CSV, `.txt`,
-    /// `.list` and `.ioc` plain lists (one value per line), else STIX JSON.
+    /// `.list` and `.ioc` plain lists (one value per line), else MISP event
+    /// JSON if the file starts with `{"Event"` or `{"response"`, else STIX.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) format: Format,
 }
@@ -50,6 +51,8 @@ pub(crate) enum Format {
     Csv,
     /// One value per line; `#` comments.
     Lines,
+    /// MISP event JSON: an event, a list of events, a REST search result.
+    Misp,
 }
 
 fn format_of(path: &Path, asked: Format) -> Format {
@@ -82,14 +85,20 @@ struct Rejected {
 
 impl std::fmt::Display for Rejected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {} (byte {})", self.at.line, self.at.offset)?;
+        let mut place = Vec::new();
+        if self.at.line > 0 {
+            place.push(format!("line {} (byte {})", self.at.line, self.at.offset));
+        }
         if let Some(i) = self.index {
-            write!(f, ", objects[{i}]")?;
+            place.push(format!("objects[{i}]"));
         }
         if let Some(id) = &self.id {
-            write!(f, ", {id}")?;
+            place.push(id.clone());
         }
-        write!(f, ": {}", self.reason)
+        if !place.is_empty() {
+            write!(f, "{}: ", place.join(", "))?;
+        }
+        f.write_str(&self.reason)
     }
 }
 
@@ -200,6 +209,10 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let manifest = dir.join("manifest.json");
+    if manifest.is_file() {
+        return feed(dir, &manifest, out);
+    }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
@@ -212,6 +225,40 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             if name.ends_with(".json") || name.ends_with(".json.gz") {
                 out.push(path);
             }
+        }
+    }
+    Ok(())
+}
+
+/// A MISP feed folder: the events its `manifest.json` lists, as
+/// `<uuid>.json`; a listed event that is absent is reported and skipped.
+fn feed(dir: &Path, manifest: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let bad = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    let text = std::fs::read_to_string(manifest)?;
+    let listed: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "{}: not a MISP feed manifest: {e}",
+                manifest.display()
+            ))
+        })?;
+    for uuid in listed.keys() {
+        if uuid::Uuid::parse_str(uuid).is_err() {
+            return Err(bad(format!(
+                "{}: {uuid:?} is not an event uuid",
+                manifest.display()
+            )));
+        }
+        let event = dir.join(format!("{uuid}.json"));
+        if event.is_file() {
+            out.push(event);
+        } else {
+            writeln!(
+                std::io::stderr(),
+                "{}: listed in {} but absent, skipped",
+                event.display(),
+                manifest.display()
+            )?;
         }
     }
     Ok(())
@@ -298,7 +345,109 @@ async fn import_file(
 ) -> Result<std::result::Result<Tally, String>> {
     match format_of(path, args.format) {
         Format::Csv | Format::Lines => import_list(store, path, args).await,
+        Format::Misp => import_misp(store, path, args).await,
+        Format::Auto | Format::Stix if args.format == Format::Auto && is_misp(path)? => {
+            import_misp(store, path, args).await
+        }
         Format::Auto | Format::Stix => import_stix(store, path, args).await,
+    }
+}
+
+/// The whole file as text.
+fn read_text(path: &Path) -> Result<String> {
+    let mut text = String::new();
+    open(path)?
+        .read_to_string(&mut text)
+        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    Ok(text)
+}
+
+/// True if the file starts like MISP event JSON (stdin is not sniffed).
+fn is_misp(path: &Path) -> Result<bool> {
+    if path == Path::new("-") {
+        return Ok(false);
+    }
+    let mut head = Vec::with_capacity(512);
+    open(path)?
+        .take(512)
+        .read_to_end(&mut head)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(yagura_formats::misp::looks_like_misp(&head))
+}
+
+/// MISP event JSON: every event of the file converted to STIX, validated
+/// and written in the file's one transaction.
+async fn import_misp(
+    store: &SqliteStore,
+    path: &Path,
+    args: &ImportArgs,
+) -> Result<std::result::Result<Tally, String>> {
+    let text = read_text(path)?;
+    let events = match yagura_formats::misp::read_events(&text) {
+        Ok(events) => events,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    drop(text);
+    let options = Options::default();
+    let mut tx = store.begin().await.context("starting a transaction")?;
+    let mut tally = Tally::default();
+    let mut rejected = Vec::new();
+    let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    for (at, event) in &events {
+        let converted = match yagura_formats::misp::convert_event(event, at) {
+            Ok(c) => c,
+            Err(e) => {
+                rejected.push(misp_rejected(e));
+                continue;
+            }
+        };
+        rejected.extend(converted.rejected.into_iter().map(misp_rejected));
+        for (t, n) in converted.unmapped {
+            *unmapped.entry(t).or_default() += n;
+        }
+        for object in converted.objects {
+            let report = validate_object(object.properties(), &options);
+            if let Some(first) = report.errors.first() {
+                rejected.push(Rejected {
+                    at: Located::default(),
+                    index: None,
+                    id: object.id().map(|id| format!("{at}: {id}")),
+                    reason: format!("{}: {}", first.path, first.message),
+                });
+                continue;
+            }
+            let meta = ObjectMeta {
+                producer: args.org.clone(),
+                tlp: marked_tlp(&object).or(args.tlp),
+                residency: None,
+                collection: args.collection.clone(),
+            };
+            batch.push((object, meta));
+            if batch.len() >= BATCH {
+                flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
+            }
+        }
+    }
+    let result = finish(tx, &mut batch, tally, rejected, args, path).await?;
+    if result.is_ok() && !unmapped.is_empty() {
+        let list: Vec<String> = unmapped.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        writeln!(
+            std::io::stderr(),
+            "{}: attributes with no STIX observable form, not imported: {}",
+            path.display(),
+            list.join(", ")
+        )?;
+    }
+    Ok(result)
+}
+
+fn misp_rejected(e: yagura_formats::misp::MispError) -> Rejected {
+    Rejected {
+        at: Located::default(),
+        index: None,
+        id: Some(e.at),
+        reason: e.message,
     }
 }
 
@@ -309,10 +458,7 @@ async fn import_list(
     path: &Path,
     args: &ImportArgs,
 ) -> Result<std::result::Result<Tally, String>> {
-    let mut text = String::new();
-    open(path)?
-        .read_to_string(&mut text)
-        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    let text = read_text(path)?;
     let items = if format_of(path, args.format) == Format::Csv {
         match yagura_formats::ioc::read_csv(&text) {
             Ok(items) => items,
@@ -365,9 +511,21 @@ async fn import_list(
             flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
         }
     }
-    flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
+    finish(tx, &mut batch, tally, rejected, args, path).await
+}
+
+/// Writes the last batch, then rejects the file (dropping the transaction
+/// rolls it back) or lists what was skipped and commits.
+async fn finish(
+    mut tx: yagura_store::SqliteTx,
+    batch: &mut Vec<(StixObject, ObjectMeta)>,
+    mut tally: Tally,
+    mut rejected: Vec<Rejected>,
+    args: &ImportArgs,
+    path: &Path,
+) -> Result<std::result::Result<Tally, String>> {
+    flush(&mut tx, batch, &mut tally, &mut rejected).await?;
     if !args.skip_invalid && !rejected.is_empty() {
-        // Dropping the transaction rolls the file back.
         return Ok(Err(reasons(&rejected)));
     }
     for r in &rejected {

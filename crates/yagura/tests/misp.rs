@@ -51,6 +51,10 @@ fn an_event_imports_once_and_answers_searches() {
         text.contains("text 1"),
         "unmapped attributes are reported: {text}"
     );
+    assert!(
+        !text.contains("objects written"),
+        "no progress bar off a terminal: {text}"
+    );
 
     let o = yagura(&data, &["search", "203.0.113.77"]);
     let text = out(&o);

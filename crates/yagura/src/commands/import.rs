@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use yagura_core::{CollectionId, IntelStore, ObjectMeta, OrgId, PutOutcome, StoreTx};
 use yagura_stix::bundle::{Located, Position, for_each_object_read};
 use yagura_stix::validate::{Options, validate_object};
@@ -38,6 +39,9 @@ pub(crate) struct ImportArgs {
     /// JSON if the file starts with `{"Event"` or `{"response"`, else STIX.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) format: Format,
+    /// The current file's progress bar (drawn only on a terminal).
+    #[arg(skip)]
+    pub(crate) progress: Option<ProgressBar>,
 }
 
 /// A file format `import` reads.
@@ -117,9 +121,19 @@ struct Tally {
     outcomes: BTreeMap<&'static str, u64>,
     by_type: BTreeMap<String, u64>,
     rejected: u64,
+    /// Objects written so far, shown on the progress bar.
+    written: u64,
+    progress: Option<ProgressBar>,
 }
 
 impl Tally {
+    fn new(args: &ImportArgs) -> Self {
+        Self {
+            progress: args.progress.clone(),
+            ..Self::default()
+        }
+    }
+
     fn add(&mut self, outcome: PutOutcome, object_type: &str) {
         let name = match outcome {
             PutOutcome::New => "new",
@@ -128,6 +142,7 @@ impl Tally {
             PutOutcome::History => "history",
         };
         *self.outcomes.entry(name).or_default() += 1;
+        self.written += 1;
         if matches!(outcome, PutOutcome::New | PutOutcome::Updated) {
             *self.by_type.entry(object_type.to_owned()).or_default() += 1;
         }
@@ -156,14 +171,37 @@ impl Tally {
     }
 }
 
-pub(crate) async fn run(store: &SqliteStore, args: ImportArgs) -> Result<ExitCode> {
+/// A bar over the bytes of `path`, on stderr when it is a terminal.
+fn progress_bar(path: &Path) -> Option<ProgressBar> {
+    use std::io::IsTerminal as _;
+    if path == Path::new("-") || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let size = std::fs::metadata(path).ok()?.len();
+    let style = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+    )
+    .ok()?
+    .progress_chars("=> ");
+    let bar = ProgressBar::new(size)
+        .with_style(style)
+        .with_prefix(path.display().to_string());
+    Some(bar)
+}
+
+pub(crate) async fn run(store: &SqliteStore, mut args: ImportArgs) -> Result<ExitCode> {
     let files = expand(&args.paths)?;
     let mut out = std::io::stdout();
     let mut err = std::io::stderr();
     let mut total = Tally::default();
     let mut failed_files = 0;
     for file in &files {
-        match import_file(store, file, &args).await? {
+        args.progress = progress_bar(file);
+        let result = import_file(store, file, &args).await;
+        if let Some(bar) = args.progress.take() {
+            bar.finish_and_clear();
+        }
+        match result? {
             Ok(tally) => {
                 writeln!(out, "{}: {}", file.display(), tally.summary())?;
                 total.merge(&tally);
@@ -264,11 +302,16 @@ fn feed(dir: &Path, manifest: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<
     Ok(())
 }
 
-fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
+/// The file (gunzipped), or stdin for `-`; reading it advances `progress`.
+fn open(path: &Path, progress: Option<&ProgressBar>) -> Result<Box<dyn Read + Send>> {
     if path == Path::new("-") {
         return Ok(Box::new(BufReader::new(std::io::stdin())));
     }
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let f: Box<dyn Read + Send> = match progress {
+        Some(bar) => Box::new(bar.wrap_read(f)),
+        None => Box::new(f),
+    };
     let buffered = BufReader::with_capacity(1 << 16, f);
     if path.extension().is_some_and(|e| e == "gz") {
         Ok(Box::new(BufReader::with_capacity(
@@ -324,6 +367,9 @@ async fn flush(
         Err(e) => return Err(e).context("storing"),
     }
     batch.clear();
+    if let Some(bar) = &tally.progress {
+        bar.set_message(format!("{} objects written", tally.written));
+    }
     Ok(())
 }
 
@@ -354,9 +400,9 @@ async fn import_file(
 }
 
 /// The whole file as text.
-fn read_text(path: &Path) -> Result<String> {
+fn read_text(path: &Path, args: &ImportArgs) -> Result<String> {
     let mut text = String::new();
-    open(path)?
+    open(path, args.progress.as_ref())?
         .read_to_string(&mut text)
         .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
     Ok(text)
@@ -368,7 +414,7 @@ fn is_misp(path: &Path) -> Result<bool> {
         return Ok(false);
     }
     let mut head = Vec::with_capacity(512);
-    open(path)?
+    open(path, None)?
         .take(512)
         .read_to_end(&mut head)
         .with_context(|| format!("reading {}", path.display()))?;
@@ -382,7 +428,7 @@ async fn import_misp(
     path: &Path,
     args: &ImportArgs,
 ) -> Result<std::result::Result<Tally, String>> {
-    let text = read_text(path)?;
+    let text = read_text(path, args)?;
     let events = match yagura_formats::misp::read_events(&text) {
         Ok(events) => events,
         Err(e) => return Ok(Err(e.to_string())),
@@ -390,7 +436,7 @@ async fn import_misp(
     drop(text);
     let options = Options::default();
     let mut tx = store.begin().await.context("starting a transaction")?;
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(args);
     let mut rejected = Vec::new();
     let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
     let mut batch = Vec::with_capacity(BATCH);
@@ -458,7 +504,7 @@ async fn import_list(
     path: &Path,
     args: &ImportArgs,
 ) -> Result<std::result::Result<Tally, String>> {
-    let text = read_text(path)?;
+    let text = read_text(path, args)?;
     let items = if format_of(path, args.format) == Format::Csv {
         match yagura_formats::ioc::read_csv(&text) {
             Ok(items) => items,
@@ -483,7 +529,7 @@ async fn import_list(
     // Written chunk by chunk inside the file's transaction; a bad line
     // found on the way rolls the whole file back at the end.
     let mut tx = store.begin().await.context("starting a transaction")?;
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(args);
     let mut rejected = Vec::new();
     let mut batch = Vec::with_capacity(BATCH);
     for item in items {
@@ -542,7 +588,7 @@ async fn import_stix(
     path: &Path,
     args: &ImportArgs,
 ) -> Result<std::result::Result<Tally, String>> {
-    let reader = open(path)?;
+    let reader = open(path, args.progress.as_ref())?;
     let (tx_items, mut rx_items) = tokio::sync::mpsc::channel::<Vec<Item>>(8);
     // Parsing and validation run on a blocking thread, objects flow through
     // a bounded channel: memory holds a window of objects, not the file.
@@ -606,7 +652,7 @@ async fn import_stix(
         collection: args.collection.clone(),
     };
     let mut tx = store.begin().await.context("starting a transaction")?;
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(args);
     let mut rejected = Vec::new();
     let mut batch: Vec<(StixObject, ObjectMeta)> = Vec::with_capacity(BATCH);
     let mut abort: Option<String> = None;

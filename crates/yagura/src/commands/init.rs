@@ -59,6 +59,7 @@ pub(crate) async fn run(store: &SqliteStore, args: InitArgs) -> Result<ExitCode>
                 collection: None,
                 skip_invalid: false,
                 format: import::Format::Stix,
+                progress: None,
             };
             import::run(store, import).await
         }

@@ -44,6 +44,19 @@ pub(crate) struct ImportArgs {
     pub(crate) progress: Option<ProgressBar>,
 }
 
+impl ImportArgs {
+    /// What the store records with an object: the TLP its markings give,
+    /// else `--tlp`; `--org`; `--collection`.
+    pub(crate) fn meta(&self, marked: Option<Tlp>) -> ObjectMeta {
+        ObjectMeta {
+            producer: self.org.clone(),
+            tlp: marked.or(self.tlp),
+            residency: None,
+            collection: self.collection.clone(),
+        }
+    }
+}
+
 /// A file format `import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -463,12 +476,7 @@ async fn import_misp(
                 });
                 continue;
             }
-            let meta = ObjectMeta {
-                producer: args.org.clone(),
-                tlp: marked_tlp(&object).or(args.tlp),
-                residency: None,
-                collection: args.collection.clone(),
-            };
+            let meta = args.meta(marked_tlp(&object));
             batch.push((object, meta));
             if batch.len() >= BATCH {
                 flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
@@ -520,12 +528,7 @@ async fn import_list(
         .map_or_else(yagura_stix::Timestamp::now, |d| {
             yagura_stix::Timestamp::from_unix(i64::try_from(d.as_secs()).unwrap_or(0), 0)
         });
-    let meta = ObjectMeta {
-        producer: args.org.clone(),
-        tlp: args.tlp,
-        residency: None,
-        collection: args.collection.clone(),
-    };
+    let meta = args.meta(None);
     // Written chunk by chunk inside the file's transaction; a bad line
     // found on the way rolls the whole file back at the end.
     let mut tx = store.begin().await.context("starting a transaction")?;
@@ -645,12 +648,6 @@ async fn import_stix(
         }
         result
     });
-    let base = ObjectMeta {
-        producer: args.org.clone(),
-        tlp: args.tlp,
-        residency: None,
-        collection: args.collection.clone(),
-    };
     let mut tx = store.begin().await.context("starting a transaction")?;
     let mut tally = Tally::new(args);
     let mut rejected = Vec::new();
@@ -660,10 +657,7 @@ async fn import_stix(
         for item in items {
             match item {
                 Ok(object) => {
-                    let meta = ObjectMeta {
-                        tlp: marked_tlp(&object).or(base.tlp),
-                        ..base.clone()
-                    };
+                    let meta = args.meta(marked_tlp(&object));
                     batch.push((object, meta));
                     if batch.len() >= BATCH {
                         flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;

@@ -703,12 +703,17 @@ pub fn convert_event(event: &Value, at: &str) -> Result<Converted, MispError> {
         };
         out.objects.push(indicator);
         for target in galaxies(a, &aat, &mut out) {
-            let rel = json!({
+            let mut rel = json!({
                 "type": "relationship", "spec_version": "2.1",
                 "id": derived_id("relationship", &format!("{id} indicates {target}")),
                 "created": stamp(created), "modified": stamp(created),
                 "relationship_type": "indicates", "source_ref": id, "target_ref": target,
             });
+            // Saying that this indicator points at the actor is as
+            // sensitive as the indicator.
+            if let Some(m) = marking(tlp) {
+                rel["object_marking_refs"] = m;
+            }
             match object(rel, &aat) {
                 Ok(o) => out.objects.push(o),
                 Err(e) => out.rejected.push(e),
@@ -920,7 +925,8 @@ mod tests {
         assert!(c.objects.iter().any(|o| o.object_type() == "relationship"
             && o.get_str("source_ref") == ip.id()
             && o.get_str("target_ref") == actor.id()
-            && o.get_str("relationship_type") == Some("indicates")));
+            && o.get_str("relationship_type") == Some("indicates")
+            && o.get("object_marking_refs") == Some(&json!([Tlp::Red.v2_id()]))));
         let technique = by_id(&c, "attack-pattern--2e34237d-8574-43f6-aace-ae2915de8597");
         assert_eq!(technique.get_str("name"), Some("Spearphishing Attachment"));
         assert_eq!(

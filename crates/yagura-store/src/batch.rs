@@ -78,34 +78,20 @@ fn placeholders(n: usize) -> String {
     vec![PLACEHOLDER; n].join(", ")
 }
 
-/// `INSERT INTO <head> VALUES (…), (…) <tail>` for `rows`, each of `width` values.
-async fn insert_rows(
+/// Runs `statement(tuples)` over `rows` in chunks of [`ROWS_PER_STATEMENT`],
+/// where `tuples` is `(?, …), (?, …)`: one tuple of `width` placeholders a
+/// row. Only placeholders are spliced into the SQL; the values are bound.
+async fn execute_rows(
     tx: &mut Tx,
-    head: &str,
-    tail: &str,
     width: usize,
     mut rows: Vec<Vec<P>>,
+    statement: impl Fn(&str) -> String,
 ) -> Result<(), StoreError> {
+    let tuple = format!("({})", placeholders(width));
     while !rows.is_empty() {
         let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
         let chunk = std::mem::replace(&mut rows, rest);
-        let mut sql = format!("INSERT INTO {head} VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('(');
-            for c in 0..width {
-                if c > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(PLACEHOLDER);
-            }
-            sql.push(')');
-        }
-        sql.push(' ');
-        sql.push_str(tail);
-        // Only placeholders are spliced in; the values are bound.
+        let sql = statement(&vec![tuple.as_str(); chunk.len()].join(", "));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
             q = bind_row(q, row);
@@ -113,6 +99,20 @@ async fn insert_rows(
         q.execute(&mut **tx).await.map_err(backend)?;
     }
     Ok(())
+}
+
+/// `INSERT INTO <head> VALUES (…), (…) <tail>` for `rows`, each of `width` values.
+async fn insert_rows(
+    tx: &mut Tx,
+    head: &str,
+    tail: &str,
+    width: usize,
+    rows: Vec<Vec<P>>,
+) -> Result<(), StoreError> {
+    execute_rows(tx, width, rows, |tuples| {
+        format!("INSERT INTO {head} VALUES {tuples} {tail}")
+    })
+    .await
 }
 
 /// `<statement> WHERE … IN ($1, …)` over `ids`, in chunks.
@@ -405,21 +405,10 @@ async fn delete_keys(
     table: &str,
     columns: &str,
     width: usize,
-    mut rows: Vec<Vec<P>>,
+    rows: Vec<Vec<P>>,
 ) -> Result<(), StoreError> {
-    while !rows.is_empty() {
-        let rest = rows.split_off(rows.len().min(ROWS_PER_STATEMENT));
-        let chunk = std::mem::replace(&mut rows, rest);
-        let tuple = format!("({})", placeholders(width));
-        let sql = format!(
-            "DELETE FROM {table} WHERE {columns} IN (VALUES {})",
-            vec![tuple; chunk.len()].join(", ")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for row in chunk {
-            q = bind_row(q, row);
-        }
-        q.execute(&mut **tx).await.map_err(backend)?;
-    }
-    Ok(())
+    execute_rows(tx, width, rows, |tuples| {
+        format!("DELETE FROM {table} WHERE {columns} IN (VALUES {tuples})")
+    })
+    .await
 }

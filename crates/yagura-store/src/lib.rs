@@ -74,6 +74,20 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// The objects a `select_objects!` query with one text parameter gives.
+    async fn objects(
+        &self,
+        sql: &'static str,
+        param: &str,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        let rows = sqlx::query(sql)
+            .bind(param)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(stored).collect()
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -200,12 +214,7 @@ impl IntelStore for SqliteStore {
 
     async fn versions(&self, id: &str) -> Result<Vec<StoredObject>, StoreError> {
         let sql = select_objects!("FROM objects o WHERE o.id = $1 ORDER BY o.version");
-        let rows = sqlx::query(sql)
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(stored).collect()
+        self.objects(sql, id).await
     }
 
     async fn lookup_value(
@@ -274,12 +283,7 @@ impl IntelStore for SqliteStore {
             "FROM object_names n JOIN objects o ON o.id = n.object_id AND o.is_current = 1 \
              WHERE n.name = $1 AND o.revoked = 0 ORDER BY o.type, o.id"
         );
-        let rows = sqlx::query(sql)
-            .bind(name.trim().to_lowercase())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(stored).collect()
+        self.objects(sql, &name.trim().to_lowercase()).await
     }
 
     async fn relationships(&self, id: &str) -> Result<Vec<StoredObject>, StoreError> {
@@ -287,12 +291,7 @@ impl IntelStore for SqliteStore {
             "FROM relationships r JOIN objects o ON o.id = r.object_id AND o.is_current = 1 \
              WHERE (r.source_ref = $1 OR r.target_ref = $1) AND o.revoked = 0 ORDER BY r.relationship_type, o.id"
         );
-        let rows = sqlx::query(sql)
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(stored).collect()
+        self.objects(sql, id).await
     }
 
     async fn search_text(&self, query: &str, limit: u32) -> Result<Vec<StoredObject>, StoreError> {

@@ -1,8 +1,10 @@
 //! `yagura import` and `yagura search` end to end, on a fresh data directory.
 
+mod common;
+use common::yagura;
+
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Value, json};
@@ -17,14 +19,6 @@ fn scratch() -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("scratch dir");
     d
-}
-
-fn yagura(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .env("YAGURA_DATA", data)
-        .args(args)
-        .output()
-        .expect("runs")
 }
 
 fn text(b: &[u8]) -> String {

@@ -1,18 +1,12 @@
 //! `yagura init`: the regional actor base (and ATT&CK when at hand) answers
 //! "who is APT10, what do they target, what do they use".
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::yagura;
+
+use std::path::PathBuf;
 
 use serde_json::Value;
-
-fn yagura(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .env("YAGURA_DATA", data)
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 fn attack_bundle() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

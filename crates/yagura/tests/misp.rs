@@ -1,8 +1,11 @@
 //! `yagura import` of MISP event JSON: single events, feed folders, bad
 //! attributes, re-import, and the real CIRCL OSINT event when present.
 
+mod common;
+use common::yagura;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn scratch(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("yagura-misp-{tag}-{}", std::process::id()));
@@ -15,15 +18,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../yagura-formats/test-data/misp")
         .join(name)
-}
-
-fn yagura(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .env("YAGURA_DATA", data)
-        .env_remove("YAGURA_CONFIG")
-        .args(args)
-        .output()
-        .expect("runs")
 }
 
 fn out(o: &Output) -> String {

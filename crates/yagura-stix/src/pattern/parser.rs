@@ -17,7 +17,7 @@ use super::{PatternError, StixVersion};
 /// `FOLLOWEDBY` chains between observations), so that hostile input cannot
 /// exhaust the stack. `OR` chains and comparison chains are flat and
 /// unlimited.
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = 128;
 
 pub(crate) fn parse(input: &str, version: StixVersion) -> Result<PatternAst, PatternError> {
     let tokens = tokenize(input, version);

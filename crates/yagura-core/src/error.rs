@@ -31,6 +31,14 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// Something with this name already exists.
+    #[error("{what} {name:?} already exists")]
+    Conflict {
+        /// What kind of thing.
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
     /// An object that cannot be stored: no id, or an id of the wrong form.
     #[error("object {id}: {reason}")]
     Unstorable {

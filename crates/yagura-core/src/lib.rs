@@ -5,10 +5,16 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+mod audit;
+mod directory;
 mod error;
 mod ids;
 mod store;
 
+pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditRecord, GENESIS};
+pub use directory::{Channel, Collection, Directory, Org};
 pub use error::{InvalidId, StoreError};
 pub use ids::{CollectionId, Jurisdiction, OrgId};
-pub use store::{IntelStore, ObjectMeta, PutOutcome, StoreTx, StoredObject, ValueHit};
+pub use store::{
+    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, StoreTx, StoredObject, ValueHit,
+};

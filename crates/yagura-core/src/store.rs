@@ -61,6 +61,19 @@ pub struct ValueHit {
     pub object: StoredObject,
 }
 
+/// Which current objects to page through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectFilter {
+    /// Only these types (any type if empty).
+    pub types: Vec<String>,
+    /// Only objects added to this collection.
+    pub collection: Option<CollectionId>,
+    /// Only objects whose version (`modified`) is at or after this time.
+    pub modified_since: Option<Timestamp>,
+    /// Include revoked objects.
+    pub revoked: bool,
+}
+
 /// A write transaction: everything put through it becomes visible at
 /// `commit`, or not at all (dropping it rolls back).
 pub trait StoreTx: Send {
@@ -132,6 +145,17 @@ pub trait IntelStore: Send + Sync {
         query: &str,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredObject>, StoreError>> + Send;
+
+    /// Up to `limit` current objects matching `filter` that come after
+    /// `after` in the store's order, each with its position: pass the last
+    /// position to get the next page (start from 0). Pages stay correct
+    /// while objects are added.
+    fn page(
+        &self,
+        filter: &ObjectFilter,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, StoredObject)>, StoreError>> + Send;
 
     /// How many current objects of each type.
     fn count_by_type(&self) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;

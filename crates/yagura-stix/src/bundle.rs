@@ -139,7 +139,9 @@ fn objects(items: Vec<Value>) -> Result<Vec<StixObject>, BundleError> {
         .collect()
 }
 
-fn upgrade_object(o: &mut StixObject) {
+/// Upgrades one STIX 2.0 object to 2.1 in place, as
+/// [`Bundle::upgrade_to_2_1`] does each of its objects.
+pub fn upgrade_object(o: &mut StixObject) {
     if o.spec_version().is_some() {
         return;
     }

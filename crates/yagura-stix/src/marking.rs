@@ -173,6 +173,143 @@ pub fn tlp_of(marking: &StixObject) -> Option<Tlp> {
     marking.id().and_then(Tlp::from_marking_id)
 }
 
+/// Yagura's sharing extension definition. A marking definition carrying it
+/// (as a property extension, so other STIX tools keep it intact) restricts
+/// the objects that reference it: `residency` lists the jurisdictions (ISO
+/// 3166-1 alpha-2 codes) where they may be held, `recipients` the
+/// organizations (hub organization ids) that may receive them at TLP:RED.
+pub const SHARING_EXTENSION: &str = "extension-definition--f1d51fe7-fc66-486c-bf7e-7f0be7e490a8";
+
+/// The identity that publishes Yagura's extension definitions.
+pub const YAGURA_IDENTITY: &str = "identity--c7ab035b-b2da-40a9-893d-d3c4ebf91b68";
+
+/// When Yagura's extension definition and derived markings are dated.
+const SHARING_CREATED: &str = "2026-01-01T00:00:00.000Z";
+
+/// What a Yagura sharing marking restricts. Codes and names are kept as
+/// written (upper-cased codes, names as given); the policy checks them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// Where marked objects may be held, if the marking says.
+    pub residency: Option<Vec<String>>,
+    /// Who may receive marked TLP:RED objects, if the marking says.
+    pub recipients: Option<Vec<String>>,
+}
+
+impl Sharing {
+    /// The marking definition object for this restriction. Its id is
+    /// derived from the sorted lists, so the same restriction is always the
+    /// same object and imports stay idempotent.
+    pub fn marking_definition(&self) -> StixObject {
+        let sorted = |l: &Option<Vec<String>>| {
+            l.as_ref().map(|l| {
+                let mut l = l.clone();
+                l.sort();
+                l.dedup();
+                l
+            })
+        };
+        let residency = sorted(&self.residency);
+        let recipients = sorted(&self.recipients);
+        let key = format!(
+            "residency={};recipients={}",
+            residency
+                .as_deref()
+                .map(|l| l.join(","))
+                .unwrap_or_default(),
+            recipients
+                .as_deref()
+                .map(|l| l.join(","))
+                .unwrap_or_default()
+        );
+        let ns = uuid::Uuid::parse_str(&SHARING_EXTENSION["extension-definition--".len()..])
+            .unwrap_or(uuid::Uuid::nil());
+        let id = format!(
+            "marking-definition--{}",
+            uuid::Uuid::new_v5(&ns, key.as_bytes())
+        );
+        let mut ext = Map::new();
+        ext.insert("extension_type".into(), json!("property-extension"));
+        let mut name = Vec::new();
+        if let Some(r) = &residency {
+            ext.insert("residency".into(), json!(r));
+            name.push(format!("held in {}", r.join(", ")));
+        }
+        if let Some(r) = &recipients {
+            ext.insert("recipients".into(), json!(r));
+            name.push(format!("for {}", r.join(", ")));
+        }
+        StixObject::from_known(as_map(json!({
+            "type": "marking-definition",
+            "spec_version": "2.1",
+            "id": id,
+            "created": SHARING_CREATED,
+            "created_by_ref": YAGURA_IDENTITY,
+            "name": format!("Yagura sharing: {}", name.join("; ")),
+            "extensions": { SHARING_EXTENSION: Value::Object(ext) }
+        })))
+    }
+}
+
+/// The restriction a marking definition carries, if it is a Yagura sharing
+/// marking. A list that is present but not a list of strings reads as an
+/// empty list: nobody, nowhere (a malformed restriction must not open up).
+pub fn sharing_of(marking: &StixObject) -> Option<Sharing> {
+    if marking.object_type() != "marking-definition" {
+        return None;
+    }
+    let ext = marking.get("extensions")?.get(SHARING_EXTENSION)?;
+    let list = |key: &str| {
+        ext.get(key).map(|v| {
+            v.as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| i.as_str().map(|s| s.trim().to_owned()))
+                        .collect::<Option<Vec<String>>>()
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        })
+    };
+    Some(Sharing {
+        residency: list("residency"),
+        recipients: list("recipients"),
+    })
+}
+
+/// Yagura's sharing extension definition, and the identity that publishes
+/// it: what an export includes beside a Yagura sharing marking so that the
+/// marking's extension resolves.
+pub fn sharing_definitions() -> [StixObject; 2] {
+    let identity = json!({
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": YAGURA_IDENTITY,
+        "created": SHARING_CREATED,
+        "modified": SHARING_CREATED,
+        "name": "Yagura",
+        "identity_class": "system"
+    });
+    let extension = json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": SHARING_EXTENSION,
+        "created_by_ref": YAGURA_IDENTITY,
+        "created": SHARING_CREATED,
+        "modified": SHARING_CREATED,
+        "name": "Yagura sharing marking",
+        "description": "Restricts where marked objects may be held and who may receive them.",
+        "schema": "A property extension of marking-definition objects with two optional properties: residency, a list of ISO 3166-1 alpha-2 country codes naming the only jurisdictions where marked objects may be held or sent; recipients, a list of organization identifiers naming the only organizations (besides the producer) that may receive marked objects at TLP:RED.",
+        "version": "1.0.0",
+        "extension_types": ["property-extension"]
+    });
+    [
+        StixObject::from_known(as_map(identity)),
+        StixObject::from_known(as_map(extension)),
+    ]
+}
+
 /// A statement marking definition (e.g. a copyright or terms of use).
 pub fn statement_marking(
     id: &crate::Identifier,
@@ -206,5 +343,50 @@ mod tests {
             }
         }
         assert!(Tlp::Clear < Tlp::Red);
+    }
+
+    #[test]
+    fn sharing_markings_round_trip_with_stable_ids() {
+        let s = Sharing {
+            residency: Some(vec!["KR".into(), "JP".into()]),
+            recipients: None,
+        };
+        let m = s.marking_definition();
+        let again = Sharing {
+            residency: Some(vec!["JP".into(), "KR".into(), "JP".into()]),
+            recipients: None,
+        }
+        .marking_definition();
+        assert_eq!(m.id(), again.id());
+        assert_eq!(
+            sharing_of(&m),
+            Some(Sharing {
+                residency: Some(vec!["JP".into(), "KR".into()]),
+                recipients: None
+            })
+        );
+        let red = Sharing {
+            residency: None,
+            recipients: Some(vec!["jpcert".into()]),
+        }
+        .marking_definition();
+        assert_ne!(red.id(), m.id());
+        assert_eq!(
+            sharing_of(&red).and_then(|s| s.recipients),
+            Some(vec!["jpcert".to_owned()])
+        );
+        // A malformed list restricts to nothing rather than to everything.
+        let mut bad = red.into_value();
+        bad["extensions"][SHARING_EXTENSION]["recipients"] = json!("jpcert");
+        let bad = StixObject::from_value(bad).expect("object");
+        assert_eq!(sharing_of(&bad).and_then(|s| s.recipients), Some(vec![]));
+        assert_eq!(sharing_of(&Tlp::Red.v2_marking_definition()), None);
+        for o in sharing_definitions().iter().chain([&m]) {
+            let report = crate::validate::validate_object(
+                o.properties(),
+                &crate::validate::Options::default(),
+            );
+            assert!(report.is_valid(), "{:?}: {report:?}", o.id());
+        }
     }
 }

@@ -7,11 +7,12 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Row as _};
 use yagura_core::{ObjectMeta, PutOutcome, StoreError};
+use yagura_stix::pattern::values::object_values;
 use yagura_stix::{Identifier, StixObject};
 
 use crate::{backend, index, version_key};
 
-type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 /// The placeholder of multi-row statements. SQLite binds `?` by position;
 /// named `$n` would make sqlx look every name up, quadratic in a statement
@@ -53,7 +54,7 @@ impl<'a> Pending<'a> {
 }
 
 /// A bindable value.
-enum P {
+pub(crate) enum P {
     Text(String),
     Opt(Option<String>),
     Int(i64),
@@ -102,7 +103,7 @@ async fn execute_rows(
 }
 
 /// `INSERT INTO <head> VALUES (…), (…) <tail>` for `rows`, each of `width` values.
-async fn insert_rows(
+pub(crate) async fn insert_rows(
     tx: &mut Tx,
     head: &str,
     tail: &str,
@@ -257,7 +258,7 @@ pub(crate) async fn write(
         if !p.current {
             continue;
         }
-        for v in index::exact_values(p.object) {
+        for v in object_values(p.object) {
             values.push(vec![
                 P::Text(v.value),
                 P::Text(v.kind.as_str().to_owned()),
@@ -368,7 +369,7 @@ async fn unindex(tx: &mut Tx, old: &[(&str, (i64, String))]) -> Result<(), Store
             continue;
         };
         let Ok(object) = object else { continue };
-        for v in index::exact_values(&object) {
+        for v in object_values(&object) {
             values.push(vec![
                 P::Text(v.value),
                 P::Text(v.kind.as_str().to_owned()),

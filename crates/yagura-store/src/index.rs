@@ -3,38 +3,6 @@
 
 use serde_json::Value;
 use yagura_stix::StixObject;
-use yagura_stix::pattern::{ExactValue, Pattern, StixVersion, values::observable_values};
-
-/// Exact values an object looks for (an indicator with a STIX pattern) or is
-/// (a cyber-observable).
-pub(crate) fn exact_values(object: &StixObject) -> Vec<ExactValue> {
-    if object.object_type() == "indicator" {
-        let stix = object.get_str("pattern_type").is_none_or(|t| t == "stix");
-        let Some(pattern) = object.get_str("pattern").filter(|_| stix) else {
-            return Vec::new();
-        };
-        let version = match object
-            .get_str("pattern_version")
-            .or_else(|| object.spec_version())
-        {
-            Some("2.1") => StixVersion::V2_1,
-            Some(_) | None => StixVersion::V2_0,
-        };
-        // A pattern that does not parse in its version is tried in the other.
-        return Pattern::parse(pattern, version)
-            .or_else(|_| {
-                let other = if version == StixVersion::V2_0 {
-                    StixVersion::V2_1
-                } else {
-                    StixVersion::V2_0
-                };
-                Pattern::parse(pattern, other)
-            })
-            .map(|p| p.exact_values())
-            .unwrap_or_default();
-    }
-    observable_values(object.properties())
-}
 
 /// Names, aliases and labels, lower-cased and without repeats, of objects
 /// that a name identifies (actors, malware, tools, techniques…). Indicators,

@@ -13,6 +13,7 @@
 
 mod batch;
 mod index;
+mod sharing;
 
 use std::path::Path;
 use std::sync::Once;
@@ -21,7 +22,7 @@ use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor as _, Row as _};
 use yagura_core::{
-    IntelStore, ObjectMeta, PutOutcome, StoreError, StoreTx, StoredObject, ValueHit,
+    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, StoreError, StoreTx, StoredObject, ValueHit,
 };
 use yagura_stix::pattern::ValueKind;
 use yagura_stix::{StixObject, Timestamp, Tlp};
@@ -38,7 +39,7 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
 /// The store on SQLite.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
 }
 
 impl SqliteStore {
@@ -309,6 +310,39 @@ impl IntelStore for SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter().map(stored).collect()
+    }
+
+    async fn page(
+        &self,
+        filter: &ObjectFilter,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, StoredObject)>, StoreError> {
+        // Fixed text with numbered parameters; the type list is spliced in
+        // as placeholders only.
+        let mut sql = select_objects!(", o.rowid AS pos FROM objects o WHERE o.is_current = 1 AND o.rowid > $1 \
+             AND ($2 IS NULL OR o.collection = $2) AND ($3 IS NULL OR o.version >= $3) AND ($4 = 1 OR o.revoked = 0)")
+        .to_owned();
+        if !filter.types.is_empty() {
+            let marks: Vec<String> = (0..filter.types.len())
+                .map(|i| format!("${}", i + 6))
+                .collect();
+            sql.push_str(&format!(" AND o.type IN ({})", marks.join(", ")));
+        }
+        sql.push_str(" ORDER BY o.rowid LIMIT $5");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(filter.collection.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(filter.modified_since.map(Timestamp::sortable))
+            .bind(i64::from(filter.revoked))
+            .bind(i64::from(limit));
+        for t in &filter.types {
+            q = q.bind(t.clone());
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>("pos").map_err(backend)?, stored(r)?)))
+            .collect()
     }
 
     async fn count_by_type(&self) -> Result<Vec<(String, u64)>, StoreError> {

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::json;
-use yagura_core::{IntelStore, ObjectMeta, PutOutcome, StoreTx};
+use yagura_core::{
+    AuditEntry, AuditFilter, AuditLog, Channel, Collection, Directory, IntelStore, ObjectMeta, Org,
+    PutOutcome, StoreError, StoreTx,
+};
+use yagura_policy::audit::{Verifier, link};
 use yagura_stix::pattern::ValueKind;
 use yagura_stix::{StixObject, Tlp};
 use yagura_store::SqliteStore;
@@ -313,12 +317,148 @@ async fn batches<S: IntelStore>(store: &S) {
     );
 }
 
+/// Paging through current objects: every object once, in a stable order,
+/// filters applied, and objects added while paging come after the cursor.
+async fn paging<S: IntelStore>(store: &S) {
+    let coll: yagura_core::CollectionId = "paging".parse().expect("collection");
+    let meta = ObjectMeta {
+        collection: Some(coll.clone()),
+        ..ObjectMeta::default()
+    };
+    let make = |i: u32| {
+        obj(
+            json!({"type": if i.is_multiple_of(2) { "indicator" } else { "malware" }, "spec_version": "2.1",
+            "id": format!("{}--00000000-0000-4000-8000-{i:012}", if i.is_multiple_of(2) { "indicator" } else { "malware" }),
+            "created": "2024-01-01T00:00:00.000Z", "modified": format!("2024-01-{:02}T00:00:00.000Z", i % 28 + 1),
+            "name": format!("n{i}"), "is_family": false,
+            "pattern": "[ipv4-addr:value = '192.0.2.9']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}),
+        )
+    };
+    let first: Vec<StixObject> = (0..25).map(make).collect();
+    put_all(store, &first, &meta).await;
+    let filter = yagura_core::ObjectFilter {
+        collection: Some(coll.clone()),
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    let mut after = 0;
+    let mut pages = 0;
+    loop {
+        let page = store.page(&filter, after, 10).await.expect("page");
+        if pages == 0 {
+            // Added during paging: found on a later page.
+            put_all(store, &[make(25)], &meta).await;
+        }
+        pages += 1;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        seen.extend(
+            page.into_iter()
+                .map(|(_, o)| o.object.id().expect("id").to_owned()),
+        );
+    }
+    assert_eq!(seen.len(), 26);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 26);
+    assert_eq!(pages, 4);
+    let malware = yagura_core::ObjectFilter {
+        types: vec!["malware".into()],
+        modified_since: Some(yagura_stix::Timestamp::parse("2024-01-20T00:00:00Z").expect("time")),
+        ..filter
+    };
+    let page = store.page(&malware, 0, 100).await.expect("page");
+    let mut got: Vec<u32> = page
+        .iter()
+        .map(|(_, o)| {
+            o.object.get_str("name").expect("name")[1..]
+                .parse()
+                .expect("n")
+        })
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, [19, 21, 23, 25]);
+}
+
+/// Organizations, collections, and the audit log's chaining and filters.
+async fn sharing<S: IntelStore + Directory + AuditLog>(store: &S) {
+    let org = Org {
+        name: "jpcert".parse().expect("org"),
+        jurisdiction: "JP".parse().expect("jurisdiction"),
+        sector: Some("government".into()),
+        community: true,
+    };
+    store.add_org(&org).await.expect("adds");
+    assert!(matches!(
+        store.add_org(&org).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.org(&org.name).await.expect("org"), Some(org.clone()));
+    assert_eq!(
+        store.orgs().await.expect("orgs"),
+        std::slice::from_ref(&org)
+    );
+    let c = Collection {
+        id: "shared".parse().expect("collection"),
+        title: "Shared".into(),
+        description: None,
+        audience: vec![org.name.clone(), "isac".parse().expect("org")],
+    };
+    store.add_collection(&c).await.expect("adds");
+    assert_eq!(
+        store.collections().await.expect("list"),
+        std::slice::from_ref(&c)
+    );
+    assert!(store.remove_collection(&c.id).await.expect("removes"));
+    assert!(!store.remove_collection(&c.id).await.expect("removes"));
+    assert!(store.remove_org(&org.name).await.expect("removes"));
+    assert_eq!(store.org(&org.name).await.expect("org"), None);
+
+    let entry = |i: usize, who: &str| AuditEntry {
+        at: "2026-11-28T00:00:00Z".into(),
+        recipient: who.into(),
+        channel: Channel::Export,
+        object_id: format!("indicator--{i}"),
+        version: String::new(),
+        allow: i.is_multiple_of(2),
+        reason: "TLP:CLEAR".into(),
+    };
+    // More than one statement's worth, in two appends.
+    let first: Vec<AuditEntry> = (0..450).map(|i| entry(i, "a")).collect();
+    store.append(&first, link).await.expect("appends");
+    store.append(&[entry(7, "b")], link).await.expect("appends");
+    let mut verifier = Verifier::new();
+    store
+        .scan(|r| verifier.check(&r))
+        .await
+        .expect("scans")
+        .expect("verifies");
+    assert_eq!(verifier.count(), 451);
+    let for_b = AuditFilter {
+        recipient: Some("b".into()),
+        ..Default::default()
+    };
+    let b = store.records(&for_b).await.expect("records");
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].seq, 451);
+    assert_eq!(b[0].hash, verifier.head());
+    let about = AuditFilter {
+        object_id: Some("indicator--7".into()),
+        limit: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(store.records(&about).await.expect("records")[0].seq, 451);
+}
+
 /// Runs the whole suite on one store.
-async fn suite<S: IntelStore>(store: &S) {
+async fn suite<S: IntelStore + Directory + AuditLog>(store: &S) {
     batches(store).await;
     versioning(store).await;
     lookups(store).await;
     atomicity(store).await;
+    paging(store).await;
+    sharing(store).await;
 }
 
 fn temp_dir() -> PathBuf {

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use super::Pattern;
 use super::ast::{Comparison, Literal, PathStep, PropTest};
+use crate::StixVersion;
+use crate::object::StixObject;
 
 /// What kind of value an exact value is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -342,6 +344,37 @@ fn exact_values_of(t: &PropTest, out: &mut Vec<ExactValue>) {
         }
         _ => {}
     }
+}
+
+/// Exact values an object looks for (an indicator with a STIX pattern) or is
+/// (a cyber-observable).
+pub fn object_values(object: &StixObject) -> Vec<ExactValue> {
+    if object.object_type() == "indicator" {
+        let stix = object.get_str("pattern_type").is_none_or(|t| t == "stix");
+        let Some(pattern) = object.get_str("pattern").filter(|_| stix) else {
+            return Vec::new();
+        };
+        let version = match object
+            .get_str("pattern_version")
+            .or_else(|| object.spec_version())
+        {
+            Some("2.1") => StixVersion::V2_1,
+            Some(_) | None => StixVersion::V2_0,
+        };
+        // A pattern that does not parse in its version is tried in the other.
+        return Pattern::parse(pattern, version)
+            .or_else(|_| {
+                let other = if version == StixVersion::V2_0 {
+                    StixVersion::V2_1
+                } else {
+                    StixVersion::V2_0
+                };
+                Pattern::parse(pattern, other)
+            })
+            .map(|p| p.exact_values())
+            .unwrap_or_default();
+    }
+    observable_values(object.properties())
 }
 
 #[cfg(test)]

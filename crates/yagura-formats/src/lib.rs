@@ -6,5 +6,6 @@
 
 pub mod actors;
 mod countries;
+pub mod export;
 pub mod ioc;
 pub mod misp;

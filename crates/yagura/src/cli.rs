@@ -10,8 +10,11 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use crate::commands::audit::{self, AuditCommand};
+use crate::commands::export::{self, ExportArgs};
 use crate::commands::import::{self, ImportArgs};
 use crate::commands::init::{self, InitArgs};
+use crate::commands::org::{self as org, CollectionCommand, OrgCommand};
 use crate::commands::pattern::{self, PatternCommand};
 use crate::commands::search::{self, SearchArgs};
 use crate::commands::stix::{self, StixCommand};
@@ -45,24 +48,48 @@ enum Command {
     Import(ImportArgs),
     /// Look up a value, a name or words in the store.
     Search(SearchArgs),
+    /// Export objects for a recipient (STIX, MISP, CSV, value lists),
+    /// through the sharing policy, every decision audited.
+    Export(ExportArgs),
+    /// Partner organizations: add, list, remove.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Collections and their audiences: add, list, remove.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// The audit log of sharing decisions: list, verify.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
-    let data = match crate::config::FileConfig::load(cli.config.as_deref()) {
-        Ok(file) => crate::config::data_dir(cli.data, &file),
-        Err(e) => {
-            report_error(&e);
-            return ExitCode::from(2);
-        }
-    };
+    let (data, hub) =
+        match crate::config::FileConfig::load(cli.config.as_deref()).and_then(|file| {
+            Ok((
+                crate::config::data_dir(cli.data, &file),
+                crate::config::hub_policy(&file)?,
+            ))
+        }) {
+            Ok(settings) => settings,
+            Err(e) => {
+                report_error(&e);
+                return ExitCode::from(2);
+            }
+        };
     let outcome = match cli.command {
         Command::Pattern(cmd) => pattern::run(cmd),
         Command::Stix(cmd) => stix::run(cmd),
         Command::Init(args) => with_store(&data, |store| Box::pin(init::run(store, args))),
         Command::Import(args) => with_store(&data, |store| Box::pin(import::run(store, args))),
         Command::Search(args) => with_store(&data, |store| Box::pin(search::run(store, args))),
+        Command::Export(args) => with_store(&data, |store| Box::pin(export::run(store, hub, args))),
+        Command::Org(cmd) => with_store(&data, |store| Box::pin(org::run_org(store, cmd))),
+        Command::Collection(cmd) => {
+            with_store(&data, |store| Box::pin(org::run_collection(store, cmd)))
+        }
+        Command::Audit(cmd) => with_store(&data, |store| Box::pin(audit::run(store, cmd))),
     };
     match outcome {
         Ok(code) => code,

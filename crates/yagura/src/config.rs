@@ -18,6 +18,8 @@ pub(crate) const DEFAULT_DATA: &str = "./yagura-data";
 pub(crate) struct FileConfig {
     /// The data directory; relative paths are relative to the file.
     pub(crate) data: Option<PathBuf>,
+    /// The TLP of objects that carry none (`amber` unless set).
+    pub(crate) default_tlp: Option<String>,
 }
 
 impl FileConfig {
@@ -54,4 +56,21 @@ pub(crate) fn data_dir(flag_or_env: Option<PathBuf>, file: &FileConfig) -> PathB
     flag_or_env
         .or_else(|| file.data.clone())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA))
+}
+
+/// The environment variable that overrides `default_tlp`.
+pub(crate) const DEFAULT_TLP_ENV: &str = "YAGURA_DEFAULT_TLP";
+
+/// The hub's sharing settings: `YAGURA_DEFAULT_TLP`, else the file's
+/// `default_tlp`, else AMBER.
+pub(crate) fn hub_policy(file: &FileConfig) -> Result<yagura_policy::HubPolicy> {
+    let mut hub = yagura_policy::HubPolicy::default();
+    let (text, from) = match std::env::var(DEFAULT_TLP_ENV) {
+        Ok(v) => (Some(v), DEFAULT_TLP_ENV),
+        Err(_) => (file.default_tlp.clone(), "default_tlp"),
+    };
+    if let Some(t) = text {
+        hub.default_tlp = t.parse().with_context(|| format!("{from}: {t:?}"))?;
+    }
+    Ok(hub)
 }

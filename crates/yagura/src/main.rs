@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod config;
+mod release;
 
 fn main() -> std::process::ExitCode {
     cli::run()

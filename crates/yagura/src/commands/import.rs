@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use yagura_core::{CollectionId, IntelStore, ObjectMeta, OrgId, PutOutcome, StoreTx};
+use yagura_core::{CollectionId, IntelStore, Jurisdiction, ObjectMeta, OrgId, PutOutcome, StoreTx};
 use yagura_stix::bundle::{Located, Position, for_each_object_read};
 use yagura_stix::validate::{Options, validate_object};
 use yagura_stix::{StixObject, StixVersion, Tlp};
@@ -30,6 +30,10 @@ pub(crate) struct ImportArgs {
     /// The collection to add the content to.
     #[arg(long)]
     pub(crate) collection: Option<CollectionId>,
+    /// Where the content may be held (ISO 3166 codes, comma-separated): the
+    /// policy sends it to no party outside them.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) residency: Vec<Jurisdiction>,
     /// Import the valid objects of a file and list the rejected ones,
     /// instead of rejecting the whole file.
     #[arg(long)]
@@ -51,7 +55,7 @@ impl ImportArgs {
         ObjectMeta {
             producer: self.org.clone(),
             tlp: marked.or(self.tlp),
-            residency: None,
+            residency: (!self.residency.is_empty()).then(|| self.residency.clone()),
             collection: self.collection.clone(),
         }
     }

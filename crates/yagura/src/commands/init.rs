@@ -57,6 +57,7 @@ pub(crate) async fn run(store: &SqliteStore, args: InitArgs) -> Result<ExitCode>
                 tlp: Some(Tlp::Clear),
                 org: Some("mitre".parse().context("organization id")?),
                 collection: None,
+                residency: Vec::new(),
                 skip_invalid: false,
                 format: import::Format::Stix,
                 progress: None,

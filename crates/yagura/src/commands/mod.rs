@@ -1,7 +1,10 @@
 //! One module per top-level command.
 
+pub(crate) mod audit;
+pub(crate) mod export;
 pub(crate) mod import;
 pub(crate) mod init;
+pub(crate) mod org;
 pub(crate) mod pattern;
 pub(crate) mod search;
 pub(crate) mod stix;

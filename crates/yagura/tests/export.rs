@@ -1,0 +1,507 @@
+//! `yagura export` through the sharing policy: for every format and every
+//! kind of recipient, exactly the objects TLP 2.0, the collection audience,
+//! named recipients and residency allow, each decision in the audit log;
+//! and the audit chain detects tampering. With `YAGURA_PYTHON` naming a
+//! Python that has stix2-validator and PyMISP (`.ci/run` sets one up), the
+//! STIX export is checked by the OASIS validator and the MISP export is
+//! loaded by PyMISP.
+
+mod common;
+use common::{yagura, yagura_env};
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::{Value, json};
+
+fn scratch(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("yagura-export-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const TLP_CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
+const TLP_GREEN: &str = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb";
+const TLP_AMBER: &str = "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421";
+const TLP_AMBER_STRICT: &str = "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003";
+const TLP_RED: &str = "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1";
+const SHARING: &str = "extension-definition--f1d51fe7-fc66-486c-bf7e-7f0be7e490a8";
+const FOR_ISAC: &str = "marking-definition--1b1b1b1b-0000-4000-8000-000000000001";
+const HELD_IN_JP: &str = "marking-definition--1b1b1b1b-0000-4000-8000-000000000002";
+const UNKNOWN: &str = "marking-definition--1b1b1b1b-0000-4000-8000-000000000003";
+
+fn indicator(n: u32, ip: &str, markings: &[&str]) -> Value {
+    let mut v = json!({
+        "type": "indicator", "spec_version": "2.1",
+        "id": format!("indicator--2a2a2a2a-0000-4000-8000-{n:012}"),
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "name": format!("case {n}"), "description": "test indicator",
+        "indicator_types": ["malicious-activity"],
+        "pattern": format!("[ipv4-addr:value = '{ip}']"), "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z", "labels": ["yagura-test"],
+    });
+    if !markings.is_empty() {
+        v["object_marking_refs"] = json!(markings);
+    }
+    v
+}
+
+fn sharing_marking(id: &str, key: &str, list: &[&str]) -> Value {
+    json!({
+        "type": "marking-definition", "spec_version": "2.1", "id": id,
+        "created": "2026-01-01T00:00:00.000Z", "name": format!("test {key}"),
+        "extensions": {SHARING: {"extension_type": "property-extension", key: list}}
+    })
+}
+
+/// The hub: five recipients, a collection whose audience is `isac`, and
+/// one indicator per case. Returns the data directory.
+fn hub(dir: &Path) -> PathBuf {
+    let data = dir.join("data");
+    for args in [
+        &[
+            "org",
+            "add",
+            "jpcert",
+            "--jurisdiction",
+            "JP",
+            "--community",
+        ][..],
+        &[
+            "org",
+            "add",
+            "isac",
+            "--jurisdiction",
+            "JP",
+            "--community",
+            "--sector",
+            "finance",
+        ],
+        &[
+            "org",
+            "add",
+            "member",
+            "--jurisdiction",
+            "KR",
+            "--community",
+        ],
+        &["org", "add", "usvendor", "--jurisdiction", "US"],
+        &[
+            "collection",
+            "add",
+            "shared",
+            "--title",
+            "Shared",
+            "--audience",
+            "isac",
+        ],
+    ] {
+        ok(&yagura(&data, args));
+    }
+    let bundle = json!({"type": "bundle", "id": "bundle--3c3c3c3c-0000-4000-8000-000000000001", "objects": [
+        sharing_marking(FOR_ISAC, "recipients", &["isac"]),
+        sharing_marking(HELD_IN_JP, "residency", &["JP"]),
+        indicator(1, "10.0.0.1", &[TLP_CLEAR]),
+        indicator(2, "10.0.0.2", &[TLP_GREEN]),
+        indicator(3, "10.0.0.3", &[TLP_AMBER]),
+        indicator(4, "10.0.0.4", &[TLP_AMBER_STRICT]),
+        indicator(5, "10.0.0.5", &[TLP_RED, FOR_ISAC]),
+        indicator(6, "10.0.0.6", &[TLP_RED]),
+        indicator(7, "10.0.0.7", &[TLP_CLEAR, HELD_IN_JP]),
+        indicator(8, "10.0.0.8", &[TLP_CLEAR, UNKNOWN]),
+        indicator(9, "10.0.0.9", &[]),
+    ]});
+    let file = dir.join("cases.json");
+    std::fs::write(&file, bundle.to_string()).expect("writes");
+    ok(&yagura(
+        &data,
+        &[
+            "import",
+            "--org",
+            "jpcert",
+            "--collection",
+            "shared",
+            path(&file),
+        ],
+    ));
+    let other = json!([indicator(10, "10.0.1.1", &[TLP_AMBER])]);
+    let file = dir.join("isac.json");
+    std::fs::write(&file, other.to_string()).expect("writes");
+    ok(&yagura(&data, &["import", "--org", "isac", path(&file)]));
+    data
+}
+
+/// What each recipient must receive, by the design's rules (independent of
+/// the policy code): the last octets of the indicators' addresses.
+fn expected(recipient: &str, default_green: bool) -> BTreeSet<String> {
+    let ips: &[&str] = match (recipient, default_green) {
+        // The producer: all its own (the unknown marking does not bind it).
+        ("jpcert", _) => &[
+            "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9",
+        ],
+        // Community, in the audience, named for RED, in JP, producer of 1.1.
+        ("isac", _) => &["0.1", "0.2", "0.3", "0.4", "0.5", "0.7", "0.9", "1.1"],
+        // Community but outside the audience and in KR.
+        ("member", false) => &["0.1", "0.2"],
+        ("member", true) => &["0.1", "0.2", "0.9"],
+        // Neither community nor audience; US.
+        _ => &["0.1"],
+    };
+    ips.iter().map(|s| format!("10.0.{s}")).collect()
+}
+
+fn recipient_args(r: &str) -> Vec<&str> {
+    if r == "public" {
+        vec!["--public"]
+    } else {
+        vec!["--to", r]
+    }
+}
+
+/// The audit records about a recipient, oldest first.
+fn audit_for(data: &Path, recipient: &str) -> Vec<Value> {
+    let log = ok(&yagura(
+        data,
+        &[
+            "audit",
+            "list",
+            "--recipient",
+            recipient,
+            "--limit",
+            "1000000",
+            "--output",
+            "json",
+        ],
+    ));
+    log.lines()
+        .map(|l| serde_json::from_str(l).expect("record"))
+        .collect()
+}
+
+/// The indicator addresses in an export, by format.
+fn addresses(format: &str, text: &str) -> BTreeSet<String> {
+    let ip = |s: &str| s.starts_with("10.0.");
+    match format {
+        "stix" => {
+            let bundle: Value = serde_json::from_str(text).expect("bundle JSON");
+            bundle["objects"]
+                .as_array()
+                .expect("objects")
+                .iter()
+                .filter(|o| o["type"] == "indicator")
+                .map(|o| {
+                    let p = o["pattern"].as_str().expect("pattern");
+                    p.split('\'').nth(1).expect("address").to_owned()
+                })
+                .collect()
+        }
+        "misp" => {
+            let event: Value = serde_json::from_str(text).expect("event JSON");
+            event["Event"]["Attribute"]
+                .as_array()
+                .expect("attributes")
+                .iter()
+                .map(|a| a["value"].as_str().expect("value").to_owned())
+                .collect()
+        }
+        "csv" => text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap_or_default().to_owned())
+            .filter(|v| ip(v))
+            .collect(),
+        _ => text.lines().map(str::to_owned).filter(|v| ip(v)).collect(),
+    }
+}
+
+#[test]
+fn every_format_releases_exactly_what_the_policy_allows_and_audits_it() {
+    let dir = scratch("policy");
+    let data = hub(&dir);
+    let recipients = ["jpcert", "isac", "member", "usvendor", "public"];
+    let mut audited = 0;
+    for format in ["stix", "misp", "csv", "lines"] {
+        for r in recipients {
+            let mut args = vec!["export", "--format", format];
+            args.extend(recipient_args(r));
+            let before = audit_for(&data, r).len();
+            let text = ok(&yagura(&data, &args));
+            assert_eq!(
+                addresses(format, &text),
+                expected(r, false),
+                "{format} export for {r}"
+            );
+            // Every stored object was decided for the recipient: 10
+            // indicators and 2 marking definitions, plus, in STIX, the
+            // referenced stored markings sent with the objects.
+            let records = audit_for(&data, r);
+            let this_run = &records[before..];
+            let decided: BTreeSet<&str> = this_run
+                .iter()
+                .map(|x| x["object_id"].as_str().expect("id"))
+                .collect();
+            assert!(decided.len() >= 12, "{format} for {r}: {decided:?}");
+            for x in this_run.iter().filter(|x| {
+                x["object_id"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("indicator--"))
+            }) {
+                let n: u32 = x["object_id"]
+                    .as_str()
+                    .and_then(|id| id.rsplit('-').next())
+                    .expect("id")
+                    .parse()
+                    .expect("n");
+                let ip = if n == 10 {
+                    "10.0.1.1".to_owned()
+                } else {
+                    format!("10.0.0.{n}")
+                };
+                assert_eq!(
+                    x["allow"].as_bool(),
+                    Some(expected(r, false).contains(&ip)),
+                    "{format} for {r}: {x}"
+                );
+            }
+            audited += this_run.len();
+        }
+    }
+    // The hub default for unmarked objects is configurable.
+    let text = ok(&yagura_env(
+        &data,
+        &["export", "--to", "member", "--format", "lines"],
+        &[("YAGURA_DEFAULT_TLP", "green")],
+    ));
+    assert_eq!(addresses("lines", &text), expected("member", true));
+    let bad = yagura_env(
+        &data,
+        &["export", "--public"],
+        &[("YAGURA_DEFAULT_TLP", "purple")],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+
+    // Residency recorded at import binds like a residency marking.
+    let file = dir.join("kr.json");
+    std::fs::write(
+        &file,
+        json!([indicator(11, "10.0.2.1", &[TLP_CLEAR])]).to_string(),
+    )
+    .expect("writes");
+    ok(&yagura(
+        &data,
+        &[
+            "import",
+            "--org",
+            "jpcert",
+            "--residency",
+            "kr",
+            path(&file),
+        ],
+    ));
+    for (r, gets) in [("member", true), ("isac", false), ("public", false)] {
+        let mut args = vec!["export", "--format", "lines"];
+        args.extend(recipient_args(r));
+        let text = ok(&yagura(&data, &args));
+        assert_eq!(addresses("lines", &text).contains("10.0.2.1"), gets, "{r}");
+    }
+
+    let verify = ok(&yagura(&data, &["audit", "verify"]));
+    let count: usize = verify
+        .split_whitespace()
+        .nth(1)
+        .expect("count")
+        .parse()
+        .expect("n");
+    assert!(count >= audited + 12, "{verify}");
+    let head = verify.split_whitespace().last().expect("head").to_owned();
+    ok(&yagura(&data, &["audit", "verify", "--expect-head", &head]));
+
+    // Unknown recipients and conflicting flags are errors, not empty exports.
+    let o = yagura(&data, &["export", "--to", "nobody"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no organization"));
+    assert_eq!(yagura(&data, &["export"]).status.code(), Some(2));
+    assert_eq!(
+        yagura(&data, &["export", "--public", "--to", "isac"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // Filters narrow what is asked for.
+    let text = ok(&yagura(
+        &data,
+        &[
+            "export", "--to", "jpcert", "--format", "lines", "--tlp", "red",
+        ],
+    ));
+    assert_eq!(
+        addresses("lines", &text),
+        ["10.0.0.5", "10.0.0.6"].map(str::to_owned).into()
+    );
+    let text = ok(&yagura(
+        &data,
+        &[
+            "export", "--to", "jpcert", "--format", "csv", "--type", "malware",
+        ],
+    ));
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `python -c code args…` with the Python named by `YAGURA_PYTHON`.
+fn python(code: &str, args: &[&str]) -> Option<Output> {
+    let Ok(py) = std::env::var("YAGURA_PYTHON") else {
+        eprintln!(
+            "skipped: YAGURA_PYTHON is not set (.ci/run sets it to a venv with stix2-validator and PyMISP)"
+        );
+        return None;
+    };
+    Some(
+        std::process::Command::new(py)
+            .arg("-c")
+            .arg(code)
+            .args(args)
+            .output()
+            .expect("python runs"),
+    )
+}
+
+#[test]
+fn the_oasis_validator_accepts_the_stix_export_and_pymisp_loads_the_misp_export() {
+    let dir = scratch("reference");
+    let data = hub(&dir);
+    let misp =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../yagura-formats/test-data/misp/event.json");
+    ok(&yagura(&data, &["import", "--org", "jpcert", path(&misp)]));
+    let stix = dir.join("export.json");
+    ok(&yagura(
+        &data,
+        &["export", "--to", "isac", "-o", path(&stix)],
+    ));
+    let Some(o) = python(
+        "import sys, stix2validator as v\n\
+         r = v.validate_file(sys.argv[1], v.ValidationOptions(version='2.1'))\n\
+         print(r.is_valid, [str(e) for res in r.object_results for e in res.errors])\n\
+         sys.exit(0 if r.is_valid else 1)",
+        &[path(&stix)],
+    ) else {
+        return;
+    };
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // The MISP event's attributes come back: same types, values and to_ids.
+    let event = dir.join("event.json");
+    ok(&yagura(
+        &data,
+        &[
+            "export",
+            "--to",
+            "jpcert",
+            "--format",
+            "misp",
+            "--type",
+            "indicator",
+            "--type",
+            "domain-name",
+            "--type",
+            "file",
+            "-o",
+            path(&event),
+        ],
+    ));
+    let o = python(
+        "import sys, json\n\
+         from pymisp import MISPEvent\n\
+         e = MISPEvent(); e.load_file(sys.argv[1])\n\
+         print(json.dumps(sorted([a.type, a.value, bool(a.to_ids)] for a in e.attributes)))",
+        &[path(&event)],
+    )
+    .expect("python was found above");
+    let text = ok(&o);
+    let loaded: Value = serde_json::from_str(text.trim()).expect("json");
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(&misp).expect("reads")).expect("json");
+    let mut want: Vec<Value> = Vec::new();
+    let e = &original["Event"];
+    let attrs = e["Attribute"].as_array().into_iter().flatten().chain(
+        e["Object"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|o| o["Attribute"].as_array().into_iter().flatten()),
+    );
+    for a in attrs {
+        let ty = a["type"].as_str().expect("type");
+        if a["deleted"] == true || ["text", "link", "comment"].contains(&ty) {
+            continue;
+        }
+        want.push(json!([ty, a["value"], a["to_ids"]]));
+    }
+    // The indicators of the policy cases are in the export too.
+    let got: Vec<Value> = loaded
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|a| !a[1].as_str().is_some_and(|v| v.starts_with("10.0.")))
+        .cloned()
+        .collect();
+    want.sort_by_key(ToString::to_string);
+    let mut got = got;
+    got.sort_by_key(ToString::to_string);
+    assert_eq!(got, want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_tampered_audit_log_fails_verification() {
+    let dir = scratch("tamper");
+    let data = hub(&dir);
+    ok(&yagura(&data, &["export", "--public", "--format", "lines"]));
+    let verify = ok(&yagura(&data, &["audit", "verify"]));
+    let head = verify.split_whitespace().last().expect("head").to_owned();
+    let db = data.join("yagura.db");
+    let sql = |statement: &str| {
+        let o = std::process::Command::new("python3")
+            .args(["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", path(&db), statement])
+            .output()
+            .expect("python3 runs");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    // Removing the last record leaves a valid chain, but not the head.
+    sql("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)");
+    ok(&yagura(&data, &["audit", "verify"]));
+    let o = yagura(&data, &["audit", "verify", "--expect-head", &head]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("removed from the end"));
+    // Turning a refusal into a release (or back) is found.
+    sql("UPDATE audit SET allow = 1 - allow WHERE seq = 3");
+    let o = yagura(&data, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("record 3"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

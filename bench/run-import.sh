@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
-cargo build --release -p yagura -p yagura-store --example gen-indicators --example lookup-latency
+cargo build --release -p yagura
+cargo build --release -p yagura-store --example gen-indicators --example lookup-latency
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/release/examples/gen-indicators "$n" > "$work/indicators.json"

@@ -9,11 +9,9 @@ use crate::error::StoreError;
 /// The `prev_hash` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// One sharing decision, as recorded.
+/// One sharing decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditRecord {
-    /// Its position in the log, from 1.
-    pub seq: u64,
+pub struct AuditEntry {
     /// When it was decided (RFC 3339, UTC).
     pub at: String,
     /// Who it was for (an organization id, or `public`).
@@ -26,31 +24,22 @@ pub struct AuditRecord {
     pub version: String,
     /// Whether it was released.
     pub allow: bool,
-    /// Why, in words.
-    pub reason: String,
-    /// The hash of the record before it (all zeros for the first).
-    pub prev_hash: String,
-    /// This record's hash over `prev_hash` and its fields.
-    pub hash: String,
-}
-
-/// A decision to append: a record without its place in the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditEntry {
-    /// When it was decided (RFC 3339, UTC).
-    pub at: String,
-    /// Who it was for.
-    pub recipient: String,
-    /// The path.
-    pub channel: Channel,
-    /// The object's id.
-    pub object_id: String,
-    /// The object's version.
-    pub version: String,
-    /// Whether it was released.
-    pub allow: bool,
     /// Why.
     pub reason: String,
+}
+
+/// A decision as recorded: the entry, its place in the log and its link
+/// in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Its position in the log, from 1.
+    pub seq: u64,
+    /// The decision.
+    pub entry: AuditEntry,
+    /// The hash of the record before it ([`GENESIS`] for the first).
+    pub prev_hash: String,
+    /// This record's hash over `prev_hash`, `seq` and the entry.
+    pub hash: String,
 }
 
 /// What to list from the audit log.

@@ -14,17 +14,18 @@ pub use yagura_core::GENESIS;
 pub fn link(prev_hash: &str, record: &AuditRecord) -> String {
     let mut h = Sha256::new();
     let seq = record.seq.to_string();
-    let allow = if record.allow { "allow" } else { "refuse" };
+    let e = &record.entry;
+    let allow = if e.allow { "allow" } else { "refuse" };
     for field in [
         prev_hash,
         &seq,
-        &record.at,
-        &record.recipient,
-        record.channel.as_str(),
-        &record.object_id,
-        &record.version,
+        &e.at,
+        &e.recipient,
+        e.channel.as_str(),
+        &e.object_id,
+        &e.version,
         allow,
-        &record.reason,
+        &e.reason,
     ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
@@ -104,7 +105,7 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yagura_core::Channel;
+    use yagura_core::{AuditEntry, Channel};
 
     fn chain(n: u64) -> Vec<AuditRecord> {
         let mut prev = GENESIS.to_owned();
@@ -112,13 +113,15 @@ mod tests {
             .map(|seq| {
                 let mut r = AuditRecord {
                     seq,
-                    at: "2026-11-28T00:00:00Z".into(),
-                    recipient: "jpcert".into(),
-                    channel: Channel::Export,
-                    object_id: format!("indicator--{seq}"),
-                    version: String::new(),
-                    allow: seq % 2 == 0,
-                    reason: "TLP:CLEAR".into(),
+                    entry: AuditEntry {
+                        at: "2026-11-28T00:00:00Z".into(),
+                        recipient: "jpcert".into(),
+                        channel: Channel::Export,
+                        object_id: format!("indicator--{seq}"),
+                        version: String::new(),
+                        allow: seq % 2 == 0,
+                        reason: "TLP:CLEAR".into(),
+                    },
                     prev_hash: prev.clone(),
                     hash: String::new(),
                 };
@@ -147,7 +150,7 @@ mod tests {
     fn any_alteration_or_removal_is_found() {
         let good = chain(5);
         let mut altered = good.clone();
-        altered[2].allow = !altered[2].allow;
+        altered[2].entry.allow = !altered[2].entry.allow;
         assert_eq!(verify(&altered).map_err(|b| b.seq), Err(3));
         let mut removed = good.clone();
         removed.remove(1);
@@ -162,8 +165,8 @@ mod tests {
         assert!(verify(&swapped).is_err());
         // Fields cannot be shifted into each other.
         let mut shifted = good;
-        shifted[0].recipient = "jpcer".into();
-        shifted[0].at.push('t');
+        shifted[0].entry.recipient = "jpcer".into();
+        shifted[0].entry.at.push('t');
         assert!(verify(&shifted).is_err());
     }
 }

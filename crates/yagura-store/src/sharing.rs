@@ -136,15 +136,17 @@ fn audit_row(r: &AnyRow) -> Result<AuditRecord, StoreError> {
     let channel: String = r.try_get("channel").map_err(backend)?;
     Ok(AuditRecord {
         seq: u64::try_from(seq).map_err(|e| corrupt("audit", &seq.to_string(), e))?,
-        at: r.try_get("at").map_err(backend)?,
-        recipient: r.try_get("recipient").map_err(backend)?,
-        channel: channel
-            .parse()
-            .map_err(|e: String| corrupt("audit", &seq.to_string(), e))?,
-        object_id: r.try_get("object_id").map_err(backend)?,
-        version: r.try_get("version").map_err(backend)?,
-        allow: r.try_get::<i64, _>("allow").map_err(backend)? != 0,
-        reason: r.try_get("reason").map_err(backend)?,
+        entry: AuditEntry {
+            at: r.try_get("at").map_err(backend)?,
+            recipient: r.try_get("recipient").map_err(backend)?,
+            channel: channel
+                .parse()
+                .map_err(|e: String| corrupt("audit", &seq.to_string(), e))?,
+            object_id: r.try_get("object_id").map_err(backend)?,
+            version: r.try_get("version").map_err(backend)?,
+            allow: r.try_get::<i64, _>("allow").map_err(backend)? != 0,
+            reason: r.try_get("reason").map_err(backend)?,
+        },
         prev_hash: r.try_get("prev_hash").map_err(backend)?,
         hash: r.try_get("hash").map_err(backend)?,
     })
@@ -185,13 +187,7 @@ impl AuditLog for SqliteStore {
             seq += 1;
             let mut r = AuditRecord {
                 seq: u64::try_from(seq).map_err(backend)?,
-                at: e.at.clone(),
-                recipient: e.recipient.clone(),
-                channel: e.channel,
-                object_id: e.object_id.clone(),
-                version: e.version.clone(),
-                allow: e.allow,
-                reason: e.reason.clone(),
+                entry: e.clone(),
                 prev_hash: prev,
                 hash: String::new(),
             };
@@ -199,13 +195,13 @@ impl AuditLog for SqliteStore {
             prev = r.hash.clone();
             rows.push(vec![
                 P::Int(seq),
-                P::Text(r.at),
-                P::Text(r.recipient),
-                P::Text(r.channel.as_str().to_owned()),
-                P::Text(r.object_id),
-                P::Text(r.version),
-                P::Int(i64::from(r.allow)),
-                P::Text(r.reason),
+                P::Text(r.entry.at),
+                P::Text(r.entry.recipient),
+                P::Text(r.entry.channel.as_str().to_owned()),
+                P::Text(r.entry.object_id),
+                P::Text(r.entry.version),
+                P::Int(i64::from(r.entry.allow)),
+                P::Text(r.entry.reason),
                 P::Text(r.prev_hash),
                 P::Text(r.hash),
             ]);

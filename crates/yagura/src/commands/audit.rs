@@ -85,19 +85,20 @@ pub(crate) async fn run(store: &SqliteStore, cmd: AuditCommand) -> Result<ExitCo
             };
             let mut out = std::io::stdout().lock();
             for r in store.records(&filter).await? {
+                let (seq, hash, r) = (r.seq, r.hash, r.entry);
                 match output {
                     Output::Json => writeln!(
                         out,
                         "{}",
-                        json!({"seq": r.seq, "at": r.at, "recipient": r.recipient,
+                        json!({"seq": seq, "at": r.at, "recipient": r.recipient,
                             "channel": r.channel.as_str(), "object_id": r.object_id,
                             "version": r.version, "allow": r.allow, "reason": r.reason,
-                            "hash": r.hash})
+                            "hash": hash})
                     )?,
                     Output::Table => writeln!(
                         out,
                         "{:>8} {} {:<16} {:<10} {:<6} {} {}",
-                        r.seq,
+                        seq,
                         r.at,
                         r.recipient,
                         r.channel,

@@ -1,7 +1,9 @@
 //! STIX out to other forms: the exact values of indicators and observables
-//! as CSV rows and plain lists, and MISP event JSON (attributes that PyMISP
-//! loads). What to export is decided before this module: it converts
+//! as CSV rows, plain lists and Suricata rules with their lists, and MISP
+//! event JSON (attributes that PyMISP loads). What to export is decided before this module: it converts
 //! objects the policy already released.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -182,6 +184,141 @@ pub fn misp_event(
     }})
 }
 
+/// Addresses per rule in the address-list rules of a Suricata export.
+const ADDRESSES_PER_RULE: usize = 500;
+
+/// Values collected for a Suricata export: domains as a string dataset
+/// (matched on DNS queries, TLS SNI and HTTP hosts), file hashes as
+/// `filemd5`/`filesha1`/`filesha256` lists, addresses and networks in
+/// the headers of address-list rules. Other kinds (URLs, email addresses,
+/// SHA-512, names…) have no exact Suricata form and are counted as skipped.
+#[derive(Debug, Default)]
+pub struct Suricata {
+    domains: BTreeSet<String>,
+    md5: BTreeSet<String>,
+    sha1: BTreeSet<String>,
+    sha256: BTreeSet<String>,
+    addresses: BTreeSet<String>,
+    /// Values left out, by kind.
+    pub skipped: BTreeMap<&'static str, u64>,
+}
+
+impl Suricata {
+    /// Adds the values of one released object.
+    pub fn add(&mut self, o: &StixObject) {
+        for v in values(o) {
+            let set = match v.kind {
+                ValueKind::Domain => &mut self.domains,
+                ValueKind::Md5 => &mut self.md5,
+                ValueKind::Sha1 => &mut self.sha1,
+                ValueKind::Sha256 => &mut self.sha256,
+                ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Cidr => &mut self.addresses,
+                other => {
+                    *self.skipped.entry(other.as_str()).or_default() += 1;
+                    continue;
+                }
+            };
+            set.insert(v.value);
+        }
+    }
+
+    /// How many values the rules cover.
+    pub fn len(&self) -> usize {
+        self.domains.len()
+            + self.md5.len()
+            + self.sha1.len()
+            + self.sha256.len()
+            + self.addresses.len()
+    }
+
+    /// Whether no value was collected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The files of the export, by name: `yagura.rules` and the lists it
+    /// loads (paths relative to the rules file, as Suricata resolves them).
+    /// Signature ids count up from `sid_base + 1`.
+    pub fn files(&self, sid_base: u32) -> Vec<(String, String)> {
+        use base64::Engine as _;
+        let mut rules = String::new();
+        let mut files = Vec::new();
+        let mut sid = sid_base;
+        let mut rule = |rules: &mut String, text: String| {
+            sid += 1;
+            rules.push_str(&text.replace("$SID", &sid.to_string()));
+            rules.push('\n');
+        };
+        if !self.domains.is_empty() {
+            let list: String = self
+                .domains
+                .iter()
+                .map(|d| base64::engine::general_purpose::STANDARD.encode(d) + "\n")
+                .collect();
+            files.push(("yagura-domains.lst".to_owned(), list));
+            for (proto, buffer, what) in [
+                ("dns", "dns.query", "DNS query for"),
+                ("tls", "tls.sni", "TLS server name of"),
+                ("http", "http.host", "HTTP host of"),
+            ] {
+                rule(
+                    &mut rules,
+                    format!(
+                        "alert {proto} any any -> any any (msg:\"Yagura: {what} a listed domain\"; {buffer}; \
+                     dataset:isset,yagura-domains,type string,load yagura-domains.lst; \
+                     classtype:trojan-activity; sid:$SID; rev:1;)"
+                    ),
+                );
+            }
+        }
+        for (set, keyword, name, label) in [
+            (&self.md5, "filemd5", "yagura-md5.lst", "MD5"),
+            (&self.sha1, "filesha1", "yagura-sha1.lst", "SHA-1"),
+            (&self.sha256, "filesha256", "yagura-sha256.lst", "SHA-256"),
+        ] {
+            if set.is_empty() {
+                continue;
+            }
+            files.push((
+                name.to_owned(),
+                set.iter().map(|h| format!("{h}\n")).collect(),
+            ));
+            rule(
+                &mut rules,
+                format!(
+                    "alert http any any -> any any (msg:\"Yagura: file with a listed {label}\"; \
+                 {keyword}:{name}; classtype:trojan-activity; sid:$SID; rev:1;)"
+                ),
+            );
+        }
+        let addresses: Vec<&String> = self.addresses.iter().collect();
+        for (i, chunk) in addresses.chunks(ADDRESSES_PER_RULE).enumerate() {
+            let list = chunk
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let part = i + 1;
+            rule(
+                &mut rules,
+                format!(
+                    "alert ip any any -> [{list}] any (msg:\"Yagura: traffic to a listed address ({part})\"; \
+                 classtype:trojan-activity; sid:$SID; rev:1;)"
+                ),
+            );
+            rule(
+                &mut rules,
+                format!(
+                    "alert ip [{list}] any -> any any (msg:\"Yagura: traffic from a listed address ({part})\"; \
+                 classtype:trojan-activity; sid:$SID; rev:1;)"
+                ),
+            );
+        }
+        files.insert(0, ("yagura.rules".to_owned(), rules));
+        files
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +375,29 @@ mod tests {
         assert_eq!(attrs[0]["uuid"], "5a1b6f8e-1c2d-4e3f-8a9b-0c1d2e3f4a5b");
         assert_eq!(attrs[0]["type"], "filename|sha256");
         assert_eq!(attrs[0]["value"], i.get_str("name").expect("name"));
+    }
+
+    #[test]
+    fn suricata_rules_cover_the_kinds_suricata_matches_exactly() {
+        let i = obj(json!({"type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-02T00:00:00.000Z",
+            "pattern": "[domain-name:value = 'evil.example'] OR [ipv4-addr:value = '198.51.100.1'] OR [url:value = 'http://evil.example/x'] OR [file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+            "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}));
+        let mut s = Suricata::default();
+        s.add(&i);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.skipped.get("url"), Some(&1));
+        let files = s.files(9_470_000);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["yagura.rules", "yagura-domains.lst", "yagura-md5.lst"]
+        );
+        assert_eq!(files[1].1, "ZXZpbC5leGFtcGxl\n");
+        let rules = &files[0].1;
+        assert_eq!(rules.lines().count(), 6);
+        assert!(rules.contains("sid:9470001;") && rules.contains("sid:9470006;"));
+        assert!(rules.contains("-> [198.51.100.1] any"));
     }
 }

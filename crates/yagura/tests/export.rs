@@ -226,7 +226,34 @@ fn addresses(format: &str, text: &str) -> BTreeSet<String> {
             .map(|l| l.split(',').next().unwrap_or_default().to_owned())
             .filter(|v| ip(v))
             .collect(),
+        // Suricata rules: the addresses of the "traffic to" rules.
+        "suricata" => text
+            .lines()
+            .filter(|l| l.contains("traffic to a listed address"))
+            .flat_map(|l| {
+                let list = l.split('[').nth(1).and_then(|r| r.split(']').next());
+                list.unwrap_or_default()
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|v| ip(v))
+            .collect(),
         _ => text.lines().map(str::to_owned).filter(|v| ip(v)).collect(),
+    }
+}
+
+/// Runs one export and returns what it wrote (for suricata, the rules).
+fn export_text(data: &Path, dir: &Path, format: &str, recipient: &[&str]) -> String {
+    let mut args = vec!["export", "--format", format];
+    args.extend(recipient);
+    if format == "suricata" {
+        let out = dir.join("suricata");
+        args.extend(["-o", path(&out)]);
+        ok(&yagura(data, &args));
+        std::fs::read_to_string(out.join("yagura.rules")).expect("rules")
+    } else {
+        ok(&yagura(data, &args))
     }
 }
 
@@ -236,12 +263,10 @@ fn every_format_releases_exactly_what_the_policy_allows_and_audits_it() {
     let data = hub(&dir);
     let recipients = ["jpcert", "isac", "member", "usvendor", "public"];
     let mut audited = 0;
-    for format in ["stix", "misp", "csv", "lines"] {
+    for format in ["stix", "misp", "csv", "lines", "suricata"] {
         for r in recipients {
-            let mut args = vec!["export", "--format", format];
-            args.extend(recipient_args(r));
             let before = audit_for(&data, r).len();
-            let text = ok(&yagura(&data, &args));
+            let text = export_text(&data, &dir, format, &recipient_args(r));
             assert_eq!(
                 addresses(format, &text),
                 expected(r, false),
@@ -361,6 +386,81 @@ fn every_format_releases_exactly_what_the_policy_allows_and_audits_it() {
         ],
     ));
     assert_eq!(text.lines().count(), 1, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn suricata_loads_the_suricata_export() {
+    let dir = scratch("suricata");
+    let data = dir.join("data");
+    let bundle = json!([{
+        "type": "indicator", "spec_version": "2.1",
+        "id": "indicator--4d4d4d4d-0000-4000-8000-000000000001",
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "pattern": "[domain-name:value = 'update.example-cdn.jp'] OR [ipv4-addr:value = '203.0.113.77'] \
+                    OR [ipv4-addr:value = '198.51.100.0/24'] OR [ipv6-addr:value = '2001:db8::1'] \
+                    OR [file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e'] \
+                    OR [file:hashes.'SHA-1' = 'da39a3ee5e6b4b0d3255bfef95601890afd80709'] \
+                    OR [file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'] \
+                    OR [url:value = 'http://update.example-cdn.jp/a']",
+        "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+        "object_marking_refs": [TLP_CLEAR],
+    }]);
+    let file = dir.join("ioc.json");
+    std::fs::write(&file, bundle.to_string()).expect("writes");
+    ok(&yagura(&data, &["import", path(&file)]));
+    let out = dir.join("rules");
+    let o = yagura(
+        &data,
+        &[
+            "export",
+            "--public",
+            "--format",
+            "suricata",
+            "-o",
+            path(&out),
+        ],
+    );
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("left out: 1 url"));
+    let rules = std::fs::read_to_string(out.join("yagura.rules")).expect("rules");
+    assert_eq!(rules.lines().count(), 3 + 3 + 2, "{rules}");
+    assert!(
+        rules.contains("[198.51.100.0/24,2001:db8::1,203.0.113.77]"),
+        "{rules}"
+    );
+    // Without a directory the export is refused.
+    assert_eq!(
+        yagura(&data, &["export", "--public", "--format", "suricata"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let Ok(suricata) = std::env::var("YAGURA_SURICATA") else {
+        eprintln!(
+            "skipped the Suricata load check: YAGURA_SURICATA is not set (.ci/run installs Suricata 7 and sets it)"
+        );
+        return;
+    };
+    let log = dir.join("log");
+    std::fs::create_dir_all(&log).expect("log dir");
+    let o = std::process::Command::new(suricata)
+        .args([
+            "-T",
+            "-S",
+            path(&out.join("yagura.rules")),
+            "-l",
+            path(&log),
+        ])
+        .output()
+        .expect("suricata runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{said}");
+    assert!(!said.lines().any(|l| l.starts_with("E:")), "{said}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

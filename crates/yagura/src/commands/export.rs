@@ -34,6 +34,11 @@ pub(crate) enum ExportFormat {
     Csv,
     /// Distinct values, one per line (indicators past `valid_until` left out).
     Lines,
+    /// Suricata rules (`yagura.rules`) and the lists they load, into the
+    /// directory `-o` names: domains as a dataset on DNS, TLS SNI and HTTP
+    /// host; MD5/SHA-1/SHA-256 as file-hash lists; addresses and networks in
+    /// rule headers. Expired indicators left out.
+    Suricata,
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +77,9 @@ pub(crate) struct ExportArgs {
     /// cidr, domain, url, email, md5, sha1, sha256, sha512, file-name, …
     #[arg(long, value_parser = parse_kind)]
     kind: Vec<ValueKind>,
+    /// For suricata: signature ids count up from this number plus one.
+    #[arg(long, default_value_t = 9_470_000)]
+    sid_base: u32,
 }
 
 fn parse_since(s: &str) -> Result<Timestamp, String> {
@@ -98,6 +106,14 @@ struct Sink {
 }
 
 impl Sink {
+    /// A sink that writes nothing (the Suricata export writes a directory).
+    fn null() -> Self {
+        Self {
+            out: Box::new(std::io::sink()),
+            target: None,
+        }
+    }
+
     fn open(path: Option<&Path>) -> Result<Self> {
         let Some(path) = path.filter(|p| p.as_os_str() != "-") else {
             return Ok(Self {
@@ -135,6 +151,19 @@ impl Drop for Sink {
             let _ = std::fs::remove_file(tmp);
         }
     }
+}
+
+/// Writes `files` into `dir` (created if absent), each through a temporary
+/// file renamed into place; other files in `dir` are left alone.
+fn write_files(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        let tmp = dir.join(format!("{name}.partial"));
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Marking-definition ids an object references.
@@ -175,6 +204,7 @@ struct Writer {
     written: HashSet<String>,
     referenced: BTreeSet<String>,
     lines: BTreeSet<String>,
+    suricata: export::Suricata,
     values: u64,
     now: Timestamp,
 }
@@ -210,7 +240,7 @@ impl Writer {
                 sink.out.write_all(head.as_bytes())?;
             }
             ExportFormat::Csv => sink.out.write_all(&csv_line(&export::CSV_HEADER)?)?,
-            ExportFormat::Lines => {}
+            ExportFormat::Lines | ExportFormat::Suricata => {}
         }
         Ok(Self {
             format,
@@ -220,6 +250,7 @@ impl Writer {
             written: HashSet::new(),
             referenced: BTreeSet::new(),
             lines: BTreeSet::new(),
+            suricata: export::Suricata::default(),
             values: 0,
             now,
         })
@@ -266,6 +297,11 @@ impl Writer {
                     }
                 }
             }
+            ExportFormat::Suricata => {
+                if !export::expired(o, self.now) {
+                    self.suricata.add(o);
+                }
+            }
             ExportFormat::Lines => {
                 if !export::expired(o, self.now) {
                     for v in export::values(o) {
@@ -279,7 +315,7 @@ impl Writer {
         Ok(())
     }
 
-    fn end(mut self) -> Result<(Sink, u64)> {
+    fn end(mut self) -> Result<(Sink, u64, export::Suricata)> {
         match self.format {
             ExportFormat::Stix => self.sink.out.write_all(b"]}\n")?,
             ExportFormat::Misp => self.sink.out.write_all(b"]}}\n")?,
@@ -290,8 +326,9 @@ impl Writer {
                 }
                 self.values = self.lines.len() as u64;
             }
+            ExportFormat::Suricata => self.values = self.suricata.len() as u64,
         }
-        Ok((self.sink, self.values))
+        Ok((self.sink, self.values, self.suricata))
     }
 }
 
@@ -304,9 +341,16 @@ pub(crate) async fn run(store: &SqliteStore, hub: HubPolicy, args: ExportArgs) -
         None => Recipient::public(),
     };
     let label = recipient.label();
-    if !args.kind.is_empty() && matches!(args.format, ExportFormat::Stix | ExportFormat::Misp) {
+    if !args.kind.is_empty() && !matches!(args.format, ExportFormat::Csv | ExportFormat::Lines) {
         bail!("--kind applies to --format csv and lines");
     }
+    let suricata_dir = match (args.format, &args.output) {
+        (ExportFormat::Suricata, Some(dir)) => Some(dir.clone()),
+        (ExportFormat::Suricata, None) => {
+            bail!("--format suricata writes a directory of files: name it with -o DIR")
+        }
+        _ => None,
+    };
     let mut releaser = Releaser::new(store, recipient, Channel::Export, hub).await?;
     let filter = ObjectFilter {
         types: args.types.clone(),
@@ -328,7 +372,11 @@ pub(crate) async fn run(store: &SqliteStore, hub: HubPolicy, args: ExportArgs) -
                 });
         labelled && (tlps.is_empty() || tlps.contains(&s.tlp))
     };
-    let sink = Sink::open(args.output.as_deref())?;
+    let sink = if suricata_dir.is_some() {
+        Sink::null()
+    } else {
+        Sink::open(args.output.as_deref())?
+    };
     let mut writer = Writer::start(args.format, args.kind.clone(), sink, &label)?;
     let mut after = 0;
     loop {
@@ -374,11 +422,25 @@ pub(crate) async fn run(store: &SqliteStore, hub: HubPolicy, args: ExportArgs) -
             }
         }
     }
-    let (sink, values) = writer.end()?;
+    let (sink, values, suricata) = writer.end()?;
     sink.finish()?;
+    if let Some(dir) = &suricata_dir {
+        write_files(dir, &suricata.files(args.sid_base))?;
+        if !suricata.skipped.is_empty() {
+            let skipped: Vec<String> = suricata
+                .skipped
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            eprintln!(
+                "not expressible as exact Suricata matches, left out: {}",
+                skipped.join(", ")
+            );
+        }
+    }
     let what = match args.format {
         ExportFormat::Stix | ExportFormat::Misp => format!("{} objects", releaser.released),
-        ExportFormat::Csv | ExportFormat::Lines => {
+        ExportFormat::Csv | ExportFormat::Lines | ExportFormat::Suricata => {
             format!("{values} values from {} objects", releaser.released)
         }
     };

@@ -117,6 +117,7 @@ macro_rules! slug_id {
 
 slug_id!(OrgId, "organization");
 slug_id!(CollectionId, "collection");
+slug_id!(UserId, "user");
 
 #[cfg(test)]
 mod tests {

@@ -5,16 +5,18 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+mod accounts;
 mod audit;
 mod directory;
 mod error;
 mod ids;
 mod store;
 
+pub use accounts::{Accounts, Role, TokenInfo, User};
 pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditRecord, GENESIS};
 pub use directory::{Channel, Collection, Directory, Org};
 pub use error::{InvalidId, StoreError};
-pub use ids::{CollectionId, Jurisdiction, OrgId};
+pub use ids::{CollectionId, Jurisdiction, OrgId, UserId};
 pub use store::{
     IntelStore, ObjectFilter, ObjectMeta, PutOutcome, StoreTx, StoredObject, ValueHit,
 };

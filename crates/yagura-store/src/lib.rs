@@ -11,6 +11,7 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+mod accounts;
 mod batch;
 mod index;
 mod sharing;

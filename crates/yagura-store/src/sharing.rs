@@ -10,7 +10,7 @@ use yagura_core::{
 use crate::batch::{P, insert_rows};
 use crate::{SqliteStore, backend};
 
-fn conflict(what: &'static str, name: &str, e: sqlx::Error) -> StoreError {
+pub(crate) fn conflict(what: &'static str, name: &str, e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict {
             what,
@@ -20,7 +20,7 @@ fn conflict(what: &'static str, name: &str, e: sqlx::Error) -> StoreError {
     }
 }
 
-fn corrupt(table: &str, key: &str, reason: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(table: &str, key: &str, reason: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         id: format!("{table} {key}"),
         modified: String::new(),

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::json;
 use yagura_core::{
-    AuditEntry, AuditFilter, AuditLog, Channel, Collection, Directory, IntelStore, ObjectMeta, Org,
-    PutOutcome, StoreError, StoreTx,
+    Accounts, AuditEntry, AuditFilter, AuditLog, Channel, Collection, Directory, IntelStore,
+    ObjectMeta, Org, PutOutcome, Role, StoreError, StoreTx, TokenInfo, User,
 };
 use yagura_policy::audit::{Verifier, link};
 use yagura_stix::pattern::ValueKind;
@@ -451,8 +451,51 @@ async fn sharing<S: IntelStore + Directory + AuditLog>(store: &S) {
     assert_eq!(store.records(&about).await.expect("records")[0].seq, 451);
 }
 
+/// Users and tokens: a token finds its user until it or the user is removed.
+async fn accounts<S: Accounts>(store: &S) {
+    let user = User {
+        name: "alice".parse().expect("user"),
+        org: "jpcert".parse().expect("org"),
+        role: Role::Analyst,
+    };
+    store
+        .add_user(&user, Some("$argon2id$…"))
+        .await
+        .expect("adds");
+    assert!(matches!(
+        store.add_user(&user, None).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.user(&user.name).await.expect("user"),
+        Some((user.clone(), Some("$argon2id$…".to_owned())))
+    );
+    let token = TokenInfo {
+        id: "t1".into(),
+        user: user.name.clone(),
+        created: "2026-11-28T00:00:00Z".into(),
+    };
+    store.add_token(&token, "abc").await.expect("adds");
+    assert_eq!(
+        store.user_by_token("abc").await.expect("finds"),
+        Some(user.clone())
+    );
+    assert_eq!(store.user_by_token("abd").await.expect("finds"), None);
+    assert_eq!(
+        store.tokens(Some(&user.name)).await.expect("lists"),
+        std::slice::from_ref(&token)
+    );
+    assert!(store.remove_token("t1").await.expect("removes"));
+    assert_eq!(store.user_by_token("abc").await.expect("finds"), None);
+    store.add_token(&token, "abc").await.expect("adds");
+    assert!(store.remove_user(&user.name).await.expect("removes"));
+    assert_eq!(store.user_by_token("abc").await.expect("finds"), None);
+    assert!(store.tokens(None).await.expect("lists").is_empty());
+}
+
 /// Runs the whole suite on one store.
-async fn suite<S: IntelStore + Directory + AuditLog>(store: &S) {
+async fn suite<S: IntelStore + Directory + AuditLog + Accounts>(store: &S) {
+    accounts(store).await;
     batches(store).await;
     versioning(store).await;
     lookups(store).await;

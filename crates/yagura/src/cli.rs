@@ -18,6 +18,7 @@ use crate::commands::org::{self as org, CollectionCommand, OrgCommand};
 use crate::commands::pattern::{self, PatternCommand};
 use crate::commands::search::{self, SearchArgs};
 use crate::commands::stix::{self, StixCommand};
+use crate::commands::user::{self, TokenCommand, UserCommand};
 
 /// Yagura: sovereign threat-intelligence hub, detection engine and incident desk.
 #[derive(Debug, Parser)]
@@ -57,6 +58,12 @@ enum Command {
     /// Collections and their audiences: add, list, remove.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// Users of organizations: add, list, remove.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens: create (printed once), list, remove.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// The audit log of sharing decisions: list, verify.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -90,6 +97,8 @@ pub(crate) fn run() -> ExitCode {
             with_store(&data, |store| Box::pin(org::run_collection(store, cmd)))
         }
         Command::Audit(cmd) => with_store(&data, |store| Box::pin(audit::run(store, cmd))),
+        Command::User(cmd) => with_store(&data, |store| Box::pin(user::run_user(store, cmd))),
+        Command::Token(cmd) => with_store(&data, |store| Box::pin(user::run_token(store, cmd))),
     };
     match outcome {
         Ok(code) => code,

@@ -8,3 +8,4 @@ pub(crate) mod org;
 pub(crate) mod pattern;
 pub(crate) mod search;
 pub(crate) mod stix;
+pub(crate) mod user;

@@ -1,0 +1,129 @@
+//! Users and API tokens on SQLite.
+
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+use yagura_core::{Accounts, StoreError, TokenInfo, User, UserId};
+
+use crate::sharing::{conflict, corrupt};
+use crate::{SqliteStore, backend};
+
+fn user_row(r: &AnyRow) -> Result<User, StoreError> {
+    let name: String = r.try_get("name").map_err(backend)?;
+    let org: String = r.try_get("org").map_err(backend)?;
+    let role: String = r.try_get("role").map_err(backend)?;
+    Ok(User {
+        name: name.parse().map_err(|e| corrupt("user", &name, e))?,
+        org: org.parse().map_err(|e| corrupt("user", &name, e))?,
+        role: role
+            .parse()
+            .map_err(|e: String| corrupt("user", &name, e))?,
+    })
+}
+
+fn token_row(r: &AnyRow) -> Result<TokenInfo, StoreError> {
+    let id: String = r.try_get("id").map_err(backend)?;
+    let user: String = r.try_get("user_name").map_err(backend)?;
+    Ok(TokenInfo {
+        user: user.parse().map_err(|e| corrupt("token", &id, e))?,
+        created: r.try_get("created").map_err(backend)?,
+        id,
+    })
+}
+
+impl Accounts for SqliteStore {
+    async fn add_user(&self, user: &User, password_hash: Option<&str>) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO users (name, org, role, password_hash) VALUES ($1, $2, $3, $4)")
+            .bind(user.name.as_str())
+            .bind(user.org.as_str())
+            .bind(user.role.as_str())
+            .bind(password_hash.map(str::to_owned))
+            .execute(&self.pool)
+            .await
+            .map_err(|e| conflict("user", user.name.as_str(), e))?;
+        Ok(())
+    }
+
+    async fn user(&self, name: &UserId) -> Result<Option<(User, Option<String>)>, StoreError> {
+        let row = sqlx::query("SELECT * FROM users WHERE name = $1")
+            .bind(name.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match row {
+            Some(r) => Ok(Some((
+                user_row(&r)?,
+                r.try_get("password_hash").map_err(backend)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM users ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(user_row).collect()
+    }
+
+    async fn remove_user(&self, name: &UserId) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM tokens WHERE user_name = $1")
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let done = sqlx::query("DELETE FROM users WHERE name = $1")
+            .bind(name.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn add_token(&self, token: &TokenInfo, token_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO tokens (id, user_name, token_hash, created) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token.id.clone())
+        .bind(token.user.as_str())
+        .bind(token_hash.to_owned())
+        .bind(token.created.clone())
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict("token", &token.id, e))?;
+        Ok(())
+    }
+
+    async fn user_by_token(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.* FROM tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(user_row).transpose()
+    }
+
+    async fn tokens(&self, user: Option<&UserId>) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, user_name, created FROM tokens WHERE ($1 IS NULL OR user_name = $1) ORDER BY created, id",
+        )
+        .bind(user.map(|u| u.as_str().to_owned()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(token_row).collect()
+    }
+
+    async fn remove_token(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM tokens WHERE id = $1")
+            .bind(id.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -72,6 +72,12 @@ pub struct ObjectFilter {
     pub modified_since: Option<Timestamp>,
     /// Include revoked objects.
     pub revoked: bool,
+    /// Only these ids (any id if empty).
+    pub ids: Vec<String>,
+    /// Only versions added after this time (TAXII `added_after`).
+    pub added_after: Option<Timestamp>,
+    /// Every stored version, not only the current one.
+    pub all_versions: bool,
 }
 
 /// A write transaction: everything put through it becomes visible at
@@ -146,7 +152,8 @@ pub trait IntelStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<StoredObject>, StoreError>> + Send;
 
-    /// Up to `limit` current objects matching `filter` that come after
+    /// Up to `limit` objects (current versions, or all with
+    /// `all_versions`) matching `filter` that come after
     /// `after` in the store's order, each with its position: pass the last
     /// position to get the next page (start from 0). Pages stay correct
     /// while objects are added.

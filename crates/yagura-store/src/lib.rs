@@ -324,24 +324,37 @@ impl IntelStore for SqliteStore {
     ) -> Result<Vec<(i64, StoredObject)>, StoreError> {
         // Fixed text with numbered parameters; the type list is spliced in
         // as placeholders only.
-        let mut sql = select_objects!(", o.rowid AS pos FROM objects o WHERE o.is_current = 1 AND o.rowid > $1 \
-             AND ($2 IS NULL OR o.collection = $2) AND ($3 IS NULL OR o.version >= $3) AND ($4 = 1 OR o.revoked = 0)")
+        let mut sql = select_objects!(
+            ", o.rowid AS pos FROM objects o WHERE ($6 = 1 OR o.is_current = 1) AND o.rowid > $1 \
+             AND ($2 IS NULL OR o.collection = $2) AND ($3 IS NULL OR o.version >= $3) \
+             AND ($4 = 1 OR o.revoked = 0) AND ($7 IS NULL OR o.date_added > $7)"
+        )
         .to_owned();
-        if !filter.types.is_empty() {
-            let marks: Vec<String> = (0..filter.types.len())
-                .map(|i| format!("${}", i + 6))
-                .collect();
-            sql.push_str(&format!(" AND o.type IN ({})", marks.join(", ")));
-        }
+        let mut n = 7;
+        let mut list = |sql: &mut String, column: &str, len: usize| {
+            if len > 0 {
+                let marks: Vec<String> = (0..len)
+                    .map(|_| {
+                        n += 1;
+                        format!("${n}")
+                    })
+                    .collect();
+                sql.push_str(&format!(" AND o.{column} IN ({})", marks.join(", ")));
+            }
+        };
+        list(&mut sql, "type", filter.types.len());
+        list(&mut sql, "id", filter.ids.len());
         sql.push_str(" ORDER BY o.rowid LIMIT $5");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after)
             .bind(filter.collection.as_ref().map(|c| c.as_str().to_owned()))
             .bind(filter.modified_since.map(Timestamp::sortable))
             .bind(i64::from(filter.revoked))
-            .bind(i64::from(limit));
-        for t in &filter.types {
-            q = q.bind(t.clone());
+            .bind(i64::from(limit))
+            .bind(i64::from(filter.all_versions))
+            .bind(filter.added_after.map(Timestamp::sortable));
+        for v in filter.types.iter().chain(&filter.ids) {
+            q = q.bind(v.clone());
         }
         let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()

@@ -379,6 +379,24 @@ async fn paging<S: IntelStore>(store: &S) {
         .collect();
     got.sort_unstable();
     assert_eq!(got, [19, 21, 23, 25]);
+    // By id, and by time added: the object added during paging came in a
+    // later transaction than the first 25.
+    let by_id = yagura_core::ObjectFilter {
+        ids: vec![first[3].id().expect("id").to_owned()],
+        ..Default::default()
+    };
+    assert_eq!(store.page(&by_id, 0, 10).await.expect("page").len(), 1);
+    let first_added = store.page(&by_id, 0, 10).await.expect("page")[0]
+        .1
+        .date_added;
+    let later = yagura_core::ObjectFilter {
+        collection: Some(coll),
+        added_after: Some(first_added),
+        ..Default::default()
+    };
+    let page = store.page(&later, 0, 100).await.expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].1.object.get_str("name"), Some("n25"));
 }
 
 /// Organizations, collections, and the audit log's chaining and filters.

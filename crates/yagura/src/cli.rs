@@ -17,6 +17,7 @@ use crate::commands::init::{self, InitArgs};
 use crate::commands::org::{self as org, CollectionCommand, OrgCommand};
 use crate::commands::pattern::{self, PatternCommand};
 use crate::commands::search::{self, SearchArgs};
+use crate::commands::serve::{self, ServeArgs};
 use crate::commands::stix::{self, StixCommand};
 use crate::commands::user::{self, TokenCommand, UserCommand};
 
@@ -52,6 +53,8 @@ enum Command {
     /// Export objects for a recipient (STIX, MISP, CSV, value lists),
     /// through the sharing policy, every decision audited.
     Export(ExportArgs),
+    /// Run the hub: TAXII 2.1 over HTTP on the embedded store.
+    Serve(ServeArgs),
     /// Partner organizations: add, list, remove.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -72,11 +75,12 @@ enum Command {
 /// Parses the arguments, runs the command and maps the outcome to an exit code.
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
-    let (data, hub) =
+    let (data, hub, listen) =
         match crate::config::FileConfig::load(cli.config.as_deref()).and_then(|file| {
             Ok((
                 crate::config::data_dir(cli.data, &file),
                 crate::config::hub_policy(&file)?,
+                file.listen,
             ))
         }) {
             Ok(settings) => settings,
@@ -91,6 +95,9 @@ pub(crate) fn run() -> ExitCode {
         Command::Init(args) => with_store(&data, |store| Box::pin(init::run(store, args))),
         Command::Import(args) => with_store(&data, |store| Box::pin(import::run(store, args))),
         Command::Search(args) => with_store(&data, |store| Box::pin(search::run(store, args))),
+        Command::Serve(args) => with_store(&data, |store| {
+            Box::pin(serve::run(store, hub, listen, args))
+        }),
         Command::Export(args) => with_store(&data, |store| Box::pin(export::run(store, hub, args))),
         Command::Org(cmd) => with_store(&data, |store| Box::pin(org::run_org(store, cmd))),
         Command::Collection(cmd) => {

@@ -20,6 +20,8 @@ pub(crate) struct FileConfig {
     pub(crate) data: Option<PathBuf>,
     /// The TLP of objects that carry none (`amber` unless set).
     pub(crate) default_tlp: Option<String>,
+    /// The address `yagura serve` listens on.
+    pub(crate) listen: Option<std::net::SocketAddr>,
 }
 
 impl FileConfig {

@@ -3,7 +3,6 @@
 mod cli;
 mod commands;
 mod config;
-mod release;
 
 /// mimalloc: the store's row decoding and JSON parsing make many small
 /// allocations, where glibc's allocator spent a third of export time.

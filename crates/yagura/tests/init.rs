@@ -38,6 +38,9 @@ fn init_loads_the_regional_base_and_attack() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("regional actor base: 386 actors"));
+    // In the collection every community member reads over TAXII.
+    let collections = yagura(&data, &["collection", "list"]);
+    assert!(String::from_utf8_lossy(&collections.stdout).starts_with("regional "));
 
     let hits = yagura(&data, &["search", "--output", "json", "APT10"]);
     let docs: Vec<Value> = String::from_utf8_lossy(&hits.stdout)

@@ -21,7 +21,7 @@ use yagura_stix::pattern::ValueKind;
 use yagura_stix::{StixObject, Timestamp, Tlp};
 use yagura_store::SqliteStore;
 
-use crate::release::{PAGE, Releaser};
+use yagura_server::release::{PAGE, Releaser};
 
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -356,7 +356,7 @@ pub(crate) async fn run(store: &SqliteStore, hub: HubPolicy, args: ExportArgs) -
         types: args.types.clone(),
         collection: args.collection.clone(),
         modified_since: args.since,
-        revoked: false,
+        ..ObjectFilter::default()
     };
     let labels = args.label.clone();
     let tlps = args.tlp.clone();

@@ -7,5 +7,6 @@ pub(crate) mod init;
 pub(crate) mod org;
 pub(crate) mod pattern;
 pub(crate) mod search;
+pub(crate) mod serve;
 pub(crate) mod stix;
 pub(crate) mod user;

@@ -1,5 +1,7 @@
 //! Helpers shared by the binary's end-to-end tests.
 
+pub(crate) mod cases;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -1,25 +1,24 @@
 //! Flow 2, intel out: every object that leaves the hub passes here. For
 //! each object the policy decides for the recipient, the decision is
 //! appended to the audit log, and only then may the caller serialize what
-//! was allowed. (The server will share this path when it exists.)
+//! was allowed. `yagura export` and the TAXII server share it.
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::Result;
 use yagura_core::{
     AuditEntry, AuditLog, Channel, CollectionId, Directory, IntelStore, ObjectFilter, OrgId,
-    StoredObject,
+    StoreError, StoredObject,
 };
 use yagura_policy::{Decision, HubPolicy, Markings, Recipient, Subject, decide};
 use yagura_stix::{Timestamp, Tlp};
 use yagura_store::SqliteStore;
 
 /// Objects fetched and decided per round.
-pub(crate) const PAGE: u32 = 1_000;
+pub const PAGE: u32 = 1_000;
 
 /// Decides and audits releases to one recipient over one channel.
 #[derive(Debug)]
-pub(crate) struct Releaser<'s> {
+pub struct Releaser<'s> {
     store: &'s SqliteStore,
     recipient: Recipient,
     channel: Channel,
@@ -30,19 +29,19 @@ pub(crate) struct Releaser<'s> {
     marking_objects: HashMap<String, StoredObject>,
     audiences: HashMap<CollectionId, Vec<OrgId>>,
     /// Released and refused, by reason.
-    pub(crate) released: u64,
-    pub(crate) refused: BTreeMap<String, u64>,
+    pub released: u64,
+    pub refused: BTreeMap<String, u64>,
 }
 
 impl<'s> Releaser<'s> {
     /// Loads what the policy needs: the marking definitions and the
     /// collections' audiences.
-    pub(crate) async fn new(
+    pub async fn new(
         store: &'s SqliteStore,
         recipient: Recipient,
         channel: Channel,
         hub: HubPolicy,
-    ) -> Result<Self> {
+    ) -> Result<Self, StoreError> {
         let mut markings = Markings::new();
         let mut marking_objects = HashMap::new();
         let filter = ObjectFilter {
@@ -84,11 +83,11 @@ impl<'s> Releaser<'s> {
     /// to what the policy sees), appends every decision to the audit log,
     /// and returns the objects allowed, in order, with their effective TLP.
     /// Nothing is returned unless the audit append succeeded.
-    pub(crate) async fn release(
+    pub async fn release(
         &mut self,
         objects: Vec<StoredObject>,
         wanted: impl Fn(&StoredObject, &Subject) -> bool,
-    ) -> Result<Vec<(StoredObject, Tlp)>> {
+    ) -> Result<Vec<(StoredObject, Tlp)>, StoreError> {
         let at = Timestamp::now().to_string();
         let mut entries = Vec::with_capacity(objects.len());
         let mut allowed = Vec::with_capacity(objects.len());
@@ -132,12 +131,12 @@ impl<'s> Releaser<'s> {
     }
 
     /// A stored marking definition by id.
-    pub(crate) fn marking(&self, id: &str) -> Option<&StoredObject> {
+    pub fn marking(&self, id: &str) -> Option<&StoredObject> {
         self.marking_objects.get(id)
     }
 
     /// Whether any refusals happened, as one line per reason.
-    pub(crate) fn refusals(&self) -> String {
+    pub fn refusals(&self) -> String {
         self.refused
             .iter()
             .map(|(reason, n)| format!("{n} refused: {reason}"))

@@ -1,0 +1,117 @@
+//! Who is asking: HTTP Basic (user and password, argon2id-verified) or a
+//! bearer token (looked up by its SHA-256). A successful Basic check is
+//! remembered for a few minutes by the SHA-256 of the credentials, so that a
+//! client paging with Basic auth does not pay argon2 on every page.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine as _;
+use yagura_core::{Accounts, Directory, Org, User, UserId};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::secrets::{token_hash, verify_password};
+
+/// How long a verified Basic credential is trusted without argon2 again.
+const BASIC_TTL: Duration = Duration::from_secs(300);
+
+/// Remembered Basic credentials at most.
+const BASIC_CACHE: usize = 10_000;
+
+/// Verified Basic credentials: SHA-256 of the header value → user, when.
+#[derive(Debug, Default)]
+pub struct BasicCache(Mutex<HashMap<String, (UserId, Instant)>>);
+
+impl BasicCache {
+    fn get(&self, key: &str) -> Option<UserId> {
+        let map = self.0.lock().ok()?;
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < BASIC_TTL)
+            .map(|(u, _)| u.clone())
+    }
+
+    fn put(&self, key: String, user: UserId) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= BASIC_CACHE {
+                map.retain(|_, (_, at)| at.elapsed() < BASIC_TTL);
+                if map.len() >= BASIC_CACHE {
+                    map.clear();
+                }
+            }
+            map.insert(key, (user, Instant::now()));
+        }
+    }
+}
+
+/// An authenticated requester: the user and its organization.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user.
+    pub user: User,
+    /// Its organization.
+    pub org: Org,
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let user = if let Some(token) = header.strip_prefix("Bearer ") {
+            state.store.user_by_token(&token_hash(token.trim())).await?
+        } else if let Some(encoded) = header.strip_prefix("Basic ") {
+            basic(state, encoded.trim()).await?
+        } else {
+            None
+        };
+        let user = user.ok_or_else(ApiError::unauthorized)?;
+        // A user whose organization was removed signs in to nothing.
+        let org = state
+            .store
+            .org(&user.org)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Self { user, org })
+    }
+}
+
+async fn basic(state: &AppState, encoded: &str) -> Result<Option<User>, ApiError> {
+    let key = token_hash(encoded);
+    if let Some(name) = state.basic.get(&key) {
+        return Ok(state.store.user(&name).await?.map(|(u, _)| u));
+    }
+    let Some(decoded) = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return Ok(None);
+    };
+    let Some((name, password)) = decoded.split_once(':') else {
+        return Ok(None);
+    };
+    let Ok(name) = name.parse::<UserId>() else {
+        return Ok(None);
+    };
+    let Some((user, Some(phc))) = state.store.user(&name).await? else {
+        return Ok(None);
+    };
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    if !ok {
+        return Ok(None);
+    }
+    state.basic.put(key, user.name.clone());
+    Ok(Some(user))
+}

@@ -1,0 +1,461 @@
+//! TAXII 2.1 (OASIS, 2021): discovery, API root, collections, objects,
+//! object by id and manifest, with the filters `added_after`, `limit`,
+//! `next`, `match[id]`, `match[type]`, `match[version]` (`last`, `all`,
+//! timestamps) and `match[spec_version]`. Every object and manifest entry
+//! goes through the policy for the requester's organization, audited.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use yagura_core::{
+    Channel, Collection, CollectionId, Directory, IntelStore, ObjectFilter, Role, StoredObject,
+};
+use yagura_policy::Recipient;
+use yagura_stix::Timestamp;
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::release::Releaser;
+use crate::{AppState, STIX_TYPE, TAXII_TYPE};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/taxii2/", get(discovery))
+        .route("/{root}/", get(api_root))
+        .route("/{root}/collections/", get(collections))
+        .route("/{root}/collections/{id}/", get(collection))
+        .route("/{root}/collections/{id}/objects/", get(objects))
+        .route("/{root}/collections/{id}/objects/{object_id}/", get(object))
+        .route("/{root}/collections/{id}/manifest/", get(manifest))
+}
+
+/// 406 unless the client accepts TAXII 2.1 JSON.
+fn accepts(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let ok = accept.split(',').any(|m| {
+        let m: String = m
+            .split(";q=")
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let m = m.to_ascii_lowercase();
+        m == "application/taxii+json;version=2.1"
+            || m == "application/taxii+json"
+            || m == "*/*"
+            || m == "application/*"
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::NOT_ACCEPTABLE,
+            "Not acceptable",
+            format!("this server answers {TAXII_TYPE}"),
+        ))
+    }
+}
+
+/// A TAXII timestamp: microseconds, the precision clients parse (Python's
+/// `%f` takes at most six digits).
+fn taxii_time(t: Timestamp) -> String {
+    let text = t.to_string();
+    let (whole, frac) = text
+        .trim_end_matches('Z')
+        .split_once('.')
+        .unwrap_or((text.trim_end_matches('Z'), ""));
+    let mut frac: String = frac.chars().take(6).collect();
+    while frac.len() < 6 {
+        frac.push('0');
+    }
+    format!("{whole}.{frac}Z")
+}
+
+fn taxii(body: &Value) -> Response {
+    let mut r = body.to_string().into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_TYPE));
+    r
+}
+
+fn check_root(state: &AppState, root: &str) -> Result<(), ApiError> {
+    if root == state.config.api_root {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("no API root {root:?}")))
+    }
+}
+
+async fn discovery(
+    State(state): State<AppState>,
+    _who: Principal,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    let root = format!("/{}/", state.config.api_root);
+    Ok(taxii(&json!({
+        "title": state.config.title,
+        "description": "Yagura sovereign threat-intelligence hub",
+        "default": root,
+        "api_roots": [root],
+    })))
+}
+
+async fn api_root(
+    State(state): State<AppState>,
+    _who: Principal,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    Ok(taxii(&json!({
+        "title": state.config.title,
+        "versions": [TAXII_TYPE],
+        "max_content_length": state.config.max_content_length,
+    })))
+}
+
+/// Read access: community members, the collection's audience, admins.
+fn can_read(who: &Principal, c: &Collection) -> bool {
+    who.org.community || c.audience.contains(&who.org.name) || who.user.role == Role::Admin
+}
+
+/// Write access: the collection's audience and admins.
+fn can_write(who: &Principal, c: &Collection) -> bool {
+    c.audience.contains(&who.org.name) || who.user.role == Role::Admin
+}
+
+fn collection_json(who: &Principal, c: &Collection) -> Value {
+    let mut v = json!({
+        "id": c.id.as_str(),
+        "title": c.title,
+        "can_read": can_read(who, c),
+        "can_write": can_write(who, c),
+        "media_types": [STIX_TYPE],
+    });
+    if let Some(d) = &c.description {
+        v["description"] = json!(d);
+    }
+    v
+}
+
+async fn collections(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(root): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let list: Vec<Value> = state
+        .store
+        .collections()
+        .await?
+        .iter()
+        .filter(|c| can_read(&who, c) || can_write(&who, c))
+        .map(|c| collection_json(&who, c))
+        .collect();
+    let body = if list.is_empty() {
+        json!({})
+    } else {
+        json!({"collections": list})
+    };
+    Ok(taxii(&body))
+}
+
+/// The collection, if the requester may see it at all (else 404, so that
+/// collection ids do not leak).
+async fn visible(state: &AppState, who: &Principal, id: &str) -> Result<Collection, ApiError> {
+    let id: CollectionId = id
+        .parse()
+        .map_err(|_| ApiError::not_found("no such collection"))?;
+    state
+        .store
+        .collections()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && (can_read(who, c) || can_write(who, c)))
+        .ok_or_else(|| ApiError::not_found("no such collection"))
+}
+
+async fn collection(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    Ok(taxii(&collection_json(&who, &c)))
+}
+
+/// The filters of an objects or manifest request.
+#[derive(Debug, Default)]
+struct Query {
+    added_after: Option<Timestamp>,
+    limit: Option<u32>,
+    next: Option<i64>,
+    ids: Vec<String>,
+    types: Vec<String>,
+    all_versions: bool,
+    versions: Vec<Timestamp>,
+    spec_versions: Vec<String>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_query(raw: Option<&str>, state: &AppState) -> Result<Query, ApiError> {
+    let mut q = Query::default();
+    for pair in raw.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        let list = || {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let time = |s: &str| {
+            Timestamp::parse(s)
+                .map_err(|e| ApiError::bad_request(format!("{k}: {s:?} is not a timestamp: {e}")))
+        };
+        match k.as_str() {
+            "added_after" => q.added_after = Some(time(&v)?),
+            "limit" => {
+                let n: u32 = v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ApiError::bad_request(format!("limit: {v:?} is not a positive integer"))
+                })?;
+                q.limit = Some(n.min(state.config.max_page));
+            }
+            "next" => {
+                q.next =
+                    Some(v.parse().map_err(|_| {
+                        ApiError::bad_request("next: not a value this server gave")
+                    })?);
+            }
+            "match[id]" => q.ids.extend(list()),
+            "match[type]" => q.types.extend(list()),
+            "match[spec_version]" => q.spec_versions.extend(list()),
+            "match[version]" => {
+                for item in list() {
+                    match item.as_str() {
+                        "last" => {}
+                        "all" => q.all_versions = true,
+                        "first" => {
+                            return Err(ApiError::bad_request(
+                                "match[version]=first is not supported yet (last, all and timestamps are)",
+                            ));
+                        }
+                        t => {
+                            q.versions.push(time(t)?);
+                            q.all_versions = true;
+                        }
+                    }
+                }
+            }
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// One page of released objects and whether more may follow.
+struct Page {
+    objects: Vec<StoredObject>,
+    more: bool,
+    next: i64,
+}
+
+async fn released_page(
+    state: &AppState,
+    who: &Principal,
+    c: &Collection,
+    q: &Query,
+) -> Result<Page, ApiError> {
+    if !can_read(who, c) {
+        return Err(ApiError::forbidden("no read access to this collection"));
+    }
+    let limit = q.limit.unwrap_or(state.config.default_page);
+    let filter = ObjectFilter {
+        types: q.types.clone(),
+        collection: Some(c.id.clone()),
+        ids: q.ids.clone(),
+        added_after: q.added_after,
+        all_versions: q.all_versions,
+        revoked: true,
+        ..ObjectFilter::default()
+    };
+    let mut rows = state
+        .store
+        .page(&filter, q.next.unwrap_or(0), limit + 1)
+        .await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = rows.last().map_or(0, |(p, _)| *p);
+    let versions: Vec<Timestamp> = q.versions.clone();
+    let spec_versions = q.spec_versions.clone();
+    let wanted = move |o: &StoredObject, _: &yagura_policy::Subject| {
+        let version_ok = versions.is_empty()
+            || o.object
+                .modified()
+                .or_else(|| o.object.created())
+                .is_some_and(|m| versions.contains(&m));
+        let spec = o.object.spec_version().unwrap_or("2.0");
+        version_ok && (spec_versions.is_empty() || spec_versions.iter().any(|s| s == spec))
+    };
+    let mut releaser = Releaser::new(
+        &state.store,
+        Recipient::org(&who.org),
+        Channel::Taxii,
+        state.config.hub.clone(),
+    )
+    .await?;
+    let objects = releaser
+        .release(rows.into_iter().map(|(_, o)| o).collect(), wanted)
+        .await?
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
+    Ok(Page {
+        objects,
+        more,
+        next,
+    })
+}
+
+fn envelope(page: &Page, key: &str, items: Vec<Value>) -> Response {
+    let mut body = json!({"more": page.more});
+    if page.more {
+        body["next"] = json!(page.next.to_string());
+    }
+    if !items.is_empty() {
+        body[key] = json!(items);
+    }
+    let mut r = taxii(&body);
+    let added: Vec<Timestamp> = page.objects.iter().map(|o| o.date_added).collect();
+    if let (Some(first), Some(last)) = (added.iter().min(), added.iter().max()) {
+        for (name, t) in [
+            ("x-taxii-date-added-first", first),
+            ("x-taxii-date-added-last", last),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&taxii_time(*t)) {
+                r.headers_mut().insert(name, v);
+            }
+        }
+    }
+    r
+}
+
+async fn objects(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    let q = parse_query(raw.as_deref(), &state)?;
+    let page = released_page(&state, &who, &c, &q).await?;
+    let items = page
+        .objects
+        .iter()
+        .map(|o| Value::Object(o.object.properties().clone()))
+        .collect();
+    Ok(envelope(&page, "objects", items))
+}
+
+async fn object(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    let mut q = parse_query(raw.as_deref(), &state)?;
+    if !q.ids.is_empty() || !q.types.is_empty() {
+        return Err(ApiError::bad_request(
+            "match[id] and match[type] do not apply to one object",
+        ));
+    }
+    q.ids = vec![object_id];
+    let page = released_page(&state, &who, &c, &q).await?;
+    if page.objects.is_empty() {
+        return Err(ApiError::not_found("no such object"));
+    }
+    let items = page
+        .objects
+        .iter()
+        .map(|o| Value::Object(o.object.properties().clone()))
+        .collect();
+    Ok(envelope(&page, "objects", items))
+}
+
+async fn manifest(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    let q = parse_query(raw.as_deref(), &state)?;
+    let page = released_page(&state, &who, &c, &q).await?;
+    let items = page
+        .objects
+        .iter()
+        .map(|o| {
+            let version = o
+                .object
+                .get_str("modified")
+                .or_else(|| o.object.get_str("created"))
+                .unwrap_or_default();
+            json!({
+                "id": o.object.id(),
+                "date_added": taxii_time(o.date_added),
+                "version": version,
+                "media_type": STIX_TYPE,
+            })
+        })
+        .collect();
+    Ok(envelope(&page, "objects", items))
+}

@@ -356,15 +356,29 @@ async fn released_page(
     })
 }
 
-fn envelope(page: &Page, key: &str, items: Vec<Value>) -> Response {
-    let mut body = json!({"more": page.more});
+/// The envelope `{"more", "next", "objects": [...]}` with the items
+/// serialized straight into the body (no copy of the objects), and the
+/// date-added headers.
+fn envelope<T: serde::Serialize>(page: &Page, items: &[T]) -> Result<Response, ApiError> {
+    let mut body = format!("{{\"more\":{}", page.more);
     if page.more {
-        body["next"] = json!(page.next.to_string());
+        body.push_str(&format!(",\"next\":\"{}\"", page.next));
     }
     if !items.is_empty() {
-        body[key] = json!(items);
+        body.push_str(",\"objects\":[");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            let text = serde_json::to_string(item).map_err(|e| ApiError::internal(&e))?;
+            body.push_str(&text);
+        }
+        body.push(']');
     }
-    let mut r = taxii(&body);
+    body.push('}');
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_TYPE));
     let added: Vec<Timestamp> = page.objects.iter().map(|o| o.date_added).collect();
     if let (Some(first), Some(last)) = (added.iter().min(), added.iter().max()) {
         for (name, t) in [
@@ -376,7 +390,7 @@ fn envelope(page: &Page, key: &str, items: Vec<Value>) -> Response {
             }
         }
     }
-    r
+    Ok(r)
 }
 
 async fn objects(
@@ -391,12 +405,8 @@ async fn objects(
     let c = visible(&state, &who, &id).await?;
     let q = parse_query(raw.as_deref(), &state)?;
     let page = released_page(&state, &who, &c, &q).await?;
-    let items = page
-        .objects
-        .iter()
-        .map(|o| Value::Object(o.object.properties().clone()))
-        .collect();
-    Ok(envelope(&page, "objects", items))
+    let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
+    envelope(&page, &items)
 }
 
 async fn object(
@@ -420,12 +430,8 @@ async fn object(
     if page.objects.is_empty() {
         return Err(ApiError::not_found("no such object"));
     }
-    let items = page
-        .objects
-        .iter()
-        .map(|o| Value::Object(o.object.properties().clone()))
-        .collect();
-    Ok(envelope(&page, "objects", items))
+    let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
+    envelope(&page, &items)
 }
 
 async fn manifest(
@@ -440,7 +446,7 @@ async fn manifest(
     let c = visible(&state, &who, &id).await?;
     let q = parse_query(raw.as_deref(), &state)?;
     let page = released_page(&state, &who, &c, &q).await?;
-    let items = page
+    let items: Vec<Value> = page
         .objects
         .iter()
         .map(|o| {
@@ -457,5 +463,5 @@ async fn manifest(
             })
         })
         .collect();
-    Ok(envelope(&page, "objects", items))
+    envelope(&page, &items)
 }

@@ -322,39 +322,47 @@ impl IntelStore for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, StoredObject)>, StoreError> {
-        // Fixed text with numbered parameters; the type list is spliced in
-        // as placeholders only.
-        let mut sql = select_objects!(
-            ", o.rowid AS pos FROM objects o WHERE ($6 = 1 OR o.is_current = 1) AND o.rowid > $1 \
-             AND ($2 IS NULL OR o.collection = $2) AND ($3 IS NULL OR o.version >= $3) \
-             AND ($4 = 1 OR o.revoked = 0) AND ($7 IS NULL OR o.date_added > $7)"
-        )
-        .to_owned();
-        let mut n = 7;
-        let mut list = |sql: &mut String, column: &str, len: usize| {
-            if len > 0 {
-                let marks: Vec<String> = (0..len)
-                    .map(|_| {
-                        n += 1;
-                        format!("${n}")
-                    })
-                    .collect();
-                sql.push_str(&format!(" AND o.{column} IN ({})", marks.join(", ")));
-            }
+        // Only the conditions a filter uses are written, so that SQLite can
+        // pick the index they allow (the partial index of current versions
+        // by type, the collection index): `x IS NULL OR …` would hide them.
+        // Only placeholders are spliced in; every value is bound.
+        let mut clauses = vec!["o.rowid > $1".to_owned()];
+        let mut texts: Vec<String> = Vec::new();
+        let mut param = |value: String| {
+            texts.push(value);
+            format!("${}", texts.len() + 2)
         };
-        list(&mut sql, "type", filter.types.len());
-        list(&mut sql, "id", filter.ids.len());
-        sql.push_str(" ORDER BY o.rowid LIMIT $5");
+        if !filter.all_versions {
+            clauses.push("o.is_current = 1".to_owned());
+        }
+        if !filter.revoked {
+            clauses.push("o.revoked = 0".to_owned());
+        }
+        if let Some(c) = &filter.collection {
+            clauses.push(format!("o.collection = {}", param(c.as_str().to_owned())));
+        }
+        if let Some(t) = filter.modified_since {
+            clauses.push(format!("o.version >= {}", param(t.sortable())));
+        }
+        if let Some(t) = filter.added_after {
+            clauses.push(format!("o.date_added > {}", param(t.sortable())));
+        }
+        for (column, values) in [("type", &filter.types), ("id", &filter.ids)] {
+            if !values.is_empty() {
+                let marks: Vec<String> = values.iter().map(|v| param(v.clone())).collect();
+                clauses.push(format!("o.{column} IN ({})", marks.join(", ")));
+            }
+        }
+        let sql = format!(
+            "{} FROM objects o WHERE {} ORDER BY o.rowid LIMIT $2",
+            select_objects!(", o.rowid AS pos"),
+            clauses.join(" AND ")
+        );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after)
-            .bind(filter.collection.as_ref().map(|c| c.as_str().to_owned()))
-            .bind(filter.modified_since.map(Timestamp::sortable))
-            .bind(i64::from(filter.revoked))
-            .bind(i64::from(limit))
-            .bind(i64::from(filter.all_versions))
-            .bind(filter.added_after.map(Timestamp::sortable));
-        for v in filter.types.iter().chain(&filter.ids) {
-            q = q.bind(v.clone());
+            .bind(i64::from(limit));
+        for t in texts {
+            q = q.bind(t);
         }
         let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()

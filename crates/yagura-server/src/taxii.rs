@@ -5,16 +5,20 @@
 //! goes through the policy for the requester's organization, audited.
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use yagura_core::{
-    Channel, Collection, CollectionId, Directory, IntelStore, ObjectFilter, Role, StoredObject,
+    Channel, Collection, CollectionId, Directory, IntelStore, ObjectFilter, ObjectMeta, Role,
+    StoreTx, StoredObject,
 };
 use yagura_policy::Recipient;
-use yagura_stix::Timestamp;
+use yagura_stix::validate::{Options, validate_object};
+use yagura_stix::{StixObject, Timestamp};
 
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -27,7 +31,11 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/{root}/", get(api_root))
         .route("/{root}/collections/", get(collections))
         .route("/{root}/collections/{id}/", get(collection))
-        .route("/{root}/collections/{id}/objects/", get(objects))
+        .route(
+            "/{root}/collections/{id}/objects/",
+            get(objects).post(add_objects),
+        )
+        .route("/{root}/status/{status_id}/", get(status))
         .route("/{root}/collections/{id}/objects/{object_id}/", get(object))
         .route("/{root}/collections/{id}/manifest/", get(manifest))
 }
@@ -464,4 +472,156 @@ async fn manifest(
         })
         .collect();
     envelope(&page, &items)
+}
+
+/// 415 unless the body is TAXII 2.1 JSON.
+fn content_type(headers: &HeaderMap) -> Result<(), ApiError> {
+    let ct: String = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if ct == "application/taxii+json;version=2.1" {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!("send {TAXII_TYPE}"),
+        ))
+    }
+}
+
+/// POST objects: each valid object is stored (one transaction) as produced
+/// by the requester's organization, in this collection; each invalid one
+/// is a failure naming why. Answers 202 with the status resource, which is
+/// complete when answered.
+async fn add_objects(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    content_type(&headers)?;
+    let c = visible(&state, &who, &id).await?;
+    if !can_write(&who, &c) {
+        return Err(ApiError::forbidden("no write access to this collection"));
+    }
+    let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body is not JSON: line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let items = envelope
+        .get("objects")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ApiError::bad_request("the body must be an envelope with an \"objects\" list")
+        })?;
+    let options = Options::default();
+    let mut batch = Vec::new();
+    let mut failures = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let id = item
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let version = item
+            .get("modified")
+            .or_else(|| item.get("created"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let object = match StixObject::from_value(item.clone()) {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(
+                    json!({"id": id, "version": version, "message": format!("objects[{i}]: {e}")}),
+                );
+                continue;
+            }
+        };
+        let report = validate_object(object.properties(), &options);
+        if let Some(first) = report.errors.first() {
+            failures.push(
+                json!({"id": id, "version": version, "message": format!("objects[{i}]: {first}")}),
+            );
+            continue;
+        }
+        // Only the producer versions its objects: another organization's
+        // newer version would take over what the original is released as.
+        if let Some(existing) = state.store.get(&id).await?
+            && existing.meta.producer.as_ref() != Some(&who.org.name)
+        {
+            failures.push(json!({"id": id, "version": version,
+                "message": format!("objects[{i}]: the object belongs to another organization")}));
+            continue;
+        }
+        let meta = ObjectMeta {
+            producer: Some(who.org.name.clone()),
+            tlp: yagura_stix::marking::marked_tlp(&object),
+            residency: None,
+            collection: Some(c.id.clone()),
+        };
+        batch.push(((id, version), (object, meta)));
+    }
+    let (keys, objects): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    if !objects.is_empty() {
+        let mut tx = state.store.begin().await?;
+        tx.put_batch(&objects).await?;
+        tx.commit().await?;
+    }
+    let now = taxii_time(Timestamp::now());
+    let successes: Vec<Value> = keys
+        .iter()
+        .map(|(id, v)| json!({"id": id, "version": v}))
+        .collect();
+    let status = json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "status": "complete",
+        "request_timestamp": now,
+        "total_count": items.len(),
+        "success_count": successes.len(),
+        "successes": successes,
+        "failure_count": failures.len(),
+        "failures": failures,
+        "pending_count": 0,
+    });
+    let status_id = status["id"].as_str().unwrap_or_default().to_owned();
+    state
+        .store
+        .put_status(&status_id, who.org.name.as_str(), &now, &status.to_string())
+        .await?;
+    let mut r = taxii(&status);
+    *r.status_mut() = StatusCode::ACCEPTED;
+    Ok(r)
+}
+
+/// GET status: only to the organization that made the request.
+async fn status(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, status_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let body = state
+        .store
+        .status(&status_id, who.org.name.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such status"))?;
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_TYPE));
+    Ok(r)
 }

@@ -310,6 +310,16 @@ pub fn sharing_definitions() -> [StixObject; 2] {
     ]
 }
 
+/// The most restrictive TLP level an object's `object_marking_refs` name
+/// (predefined 1.0 or 2.0 ids), if any.
+pub fn marked_tlp(o: &StixObject) -> Option<Tlp> {
+    let refs = o.get("object_marking_refs")?.as_array()?;
+    refs.iter()
+        .filter_map(|r| r.as_str())
+        .filter_map(Tlp::from_marking_id)
+        .max()
+}
+
 /// A statement marking definition (e.g. a copyright or terms of use).
 pub fn statement_marking(
     id: &crate::Identifier,

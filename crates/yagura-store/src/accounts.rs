@@ -127,3 +127,36 @@ impl Accounts for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 }
+
+impl SqliteStore {
+    /// Keeps a TAXII status resource (JSON text) for an organization.
+    pub async fn put_status(
+        &self,
+        id: &str,
+        org: &str,
+        created: &str,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO taxii_status (id, org, created, body) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_owned())
+            .bind(org.to_owned())
+            .bind(created.to_owned())
+            .bind(body.to_owned())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// A TAXII status resource, if it exists and belongs to `org`.
+    pub async fn status(&self, id: &str, org: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT body FROM taxii_status WHERE id = $1 AND org = $2")
+            .bind(id.to_owned())
+            .bind(org.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| r.try_get::<String, _>("body").map_err(backend))
+            .transpose()
+    }
+}

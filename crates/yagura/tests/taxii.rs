@@ -341,6 +341,59 @@ fn taxii_serves_each_organization_what_the_policy_allows() {
     assert_eq!(r.status, 413);
     drop(small);
 
+    // Adding objects: the audience writes, others may not; each object
+    // succeeds or fails on its own; the status is the poster's alone.
+    let post = |token: &str, ct: &str, body: &str| {
+        let auth = format!("Bearer {token}");
+        request(
+            addr,
+            "POST",
+            "/hub/collections/shared/objects/",
+            &[
+                ("Accept", ACCEPT),
+                ("Content-Type", ct),
+                ("Authorization", &auth),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let new_one = indicator(20, "10.0.9.1", &[TLP_GREEN]);
+    let mut bad = indicator(21, "10.0.9.2", &[]);
+    bad["pattern"] = serde_json::json!("[ipv4-addr:value = ");
+    let taken = indicator(1, "10.0.9.3", &[TLP_CLEAR]);
+    let mut taken = taken;
+    taken["modified"] = serde_json::json!("2026-06-01T00:00:00.000Z");
+    let envelope = serde_json::json!({"objects": [new_one, bad, taken]}).to_string();
+    let r = post(&isac, ACCEPT, &envelope);
+    assert_eq!(r.status, 202, "{}", r.body);
+    let status = r.json();
+    assert_eq!(status["status"], "complete");
+    assert_eq!(
+        (
+            status["success_count"].as_u64(),
+            status["failure_count"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    let failures = status["failures"].to_string();
+    assert!(
+        failures.contains("objects[1]") && failures.contains("another organization"),
+        "{failures}"
+    );
+    let status_path = format!("/hub/status/{}/", status["id"].as_str().expect("id"));
+    assert_eq!(get(addr, &status_path, &isac).json(), status);
+    assert_eq!(get(addr, &status_path, &member).status, 404);
+    // The new object is isac's, GREEN: community members get it.
+    let (got, _) = page_through(addr, &member, 1000);
+    assert!(got.contains("10.0.9.1"));
+    // jpcert's object was not taken over.
+    let (got, _) = page_through(addr, &jpcert, 1000);
+    assert!(got.contains("10.0.0.1") && !got.contains("10.0.9.3"));
+    assert_eq!(post(&member, ACCEPT, &envelope).status, 403);
+    assert_eq!(post(&isac, "application/json", &envelope).status, 415);
+    assert_eq!(post(&isac, ACCEPT, "{\"objects\": [").status, 400);
+    assert_eq!(post(&isac, ACCEPT, "[]").status, 400);
+
     // Every TAXII decision is in the audit log, refusals too.
     let log = ok(&yagura(
         &data,
@@ -383,6 +436,13 @@ for c in root.collections:
     for page in as_pages(c.get_objects, per_request=3):
         ids += [o["id"] for o in page.get("objects", [])]
     manifest = [o["id"] for o in c.get_manifest().get("objects", [])]
+    if c.can_write:
+        st = c.add_objects({"objects": [{"type": "indicator", "spec_version": "2.1",
+            "id": "indicator--5e5e5e5e-0000-4000-8000-000000000001",
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+            "pattern": "[ipv4-addr:value = '10.0.8.1']", "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z"}]})
+        out["added"] = [st.status, st.success_count]
     out["collections"].append({"id": c.id, "read": c.can_read, "objects": sorted(ids), "manifest": sorted(manifest)})
 print(json.dumps(out))
 "#;
@@ -408,6 +468,8 @@ print(json.dumps(out))
         .write_all(b"a long enough passphrase\n")
         .expect("writes");
     assert!(add.wait().expect("waits").success());
+    // What the server gives isac before the client adds one object.
+    let (direct, _) = page_through(addr, &isac, 1000);
     let o = Command::new(py)
         .args(["-c", script, addr])
         .output()
@@ -418,7 +480,7 @@ print(json.dumps(out))
     let c = &walk["collections"][0];
     assert_eq!(c["id"], "shared");
     assert_eq!(c["objects"], c["manifest"]);
-    let (direct, _) = page_through(addr, &isac, 1000);
+    assert_eq!(walk["added"], serde_json::json!(["complete", 1]));
     let indicators = c["objects"]
         .as_array()
         .expect("ids")

@@ -390,15 +390,6 @@ async fn flush(
     Ok(())
 }
 
-/// The TLP an object's markings give it, if any.
-fn marked_tlp(o: &StixObject) -> Option<Tlp> {
-    let refs = o.get("object_marking_refs")?.as_array()?;
-    refs.iter()
-        .filter_map(|r| r.as_str())
-        .filter_map(Tlp::from_marking_id)
-        .max()
-}
-
 /// Imports one file in one transaction. The outer error is fatal (the store
 /// failed); the inner one rejects the file.
 async fn import_file(
@@ -471,7 +462,7 @@ async fn import_misp(
         // `convert_event` gives only valid objects (it validates each one,
         // and the misp_convert fuzz target holds it to that).
         for object in converted.objects {
-            let meta = args.meta(marked_tlp(&object));
+            let meta = args.meta(yagura_stix::marking::marked_tlp(&object));
             batch.push((object, meta));
             if batch.len() >= BATCH {
                 flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;
@@ -652,7 +643,7 @@ async fn import_stix(
         for item in items {
             match item {
                 Ok(object) => {
-                    let meta = args.meta(marked_tlp(&object));
+                    let meta = args.meta(yagura_stix::marking::marked_tlp(&object));
                     batch.push((object, meta));
                     if batch.len() >= BATCH {
                         flush(&mut tx, &mut batch, &mut tally, &mut rejected).await?;

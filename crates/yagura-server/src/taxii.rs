@@ -401,6 +401,32 @@ fn envelope<T: serde::Serialize>(page: &Page, items: &[T]) -> Result<Response, A
     Ok(r)
 }
 
+/// The shared start of objects, object and manifest: media type, API
+/// root, the collection as the requester may see it, the query (narrowed to
+/// one object when `object_id` is given), and the released page.
+async fn page_for(
+    state: &AppState,
+    who: &Principal,
+    (root, id): (&str, &str),
+    raw: Option<&str>,
+    headers: &HeaderMap,
+    object_id: Option<String>,
+) -> Result<Page, ApiError> {
+    accepts(headers)?;
+    check_root(state, root)?;
+    let c = visible(state, who, id).await?;
+    let mut q = parse_query(raw, state)?;
+    if let Some(object_id) = object_id {
+        if !q.ids.is_empty() || !q.types.is_empty() {
+            return Err(ApiError::bad_request(
+                "match[id] and match[type] do not apply to one object",
+            ));
+        }
+        q.ids = vec![object_id];
+    }
+    released_page(state, who, &c, &q).await
+}
+
 async fn objects(
     State(state): State<AppState>,
     who: Principal,
@@ -408,11 +434,7 @@ async fn objects(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
-    let q = parse_query(raw.as_deref(), &state)?;
-    let page = released_page(&state, &who, &c, &q).await?;
+    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, None).await?;
     let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
     envelope(&page, &items)
 }
@@ -424,17 +446,8 @@ async fn object(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
-    let mut q = parse_query(raw.as_deref(), &state)?;
-    if !q.ids.is_empty() || !q.types.is_empty() {
-        return Err(ApiError::bad_request(
-            "match[id] and match[type] do not apply to one object",
-        ));
-    }
-    q.ids = vec![object_id];
-    let page = released_page(&state, &who, &c, &q).await?;
+    let one = Some(object_id);
+    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, one).await?;
     if page.objects.is_empty() {
         return Err(ApiError::not_found("no such object"));
     }
@@ -449,11 +462,7 @@ async fn manifest(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
-    let q = parse_query(raw.as_deref(), &state)?;
-    let page = released_page(&state, &who, &c, &q).await?;
+    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, None).await?;
     let items: Vec<Value> = page
         .objects
         .iter()

@@ -78,6 +78,8 @@ pub struct ObjectFilter {
     pub added_after: Option<Timestamp>,
     /// Every stored version, not only the current one.
     pub all_versions: bool,
+    /// Only the first (oldest) version of each object (with `all_versions`).
+    pub first_versions: bool,
 }
 
 /// A write transaction: everything put through it becomes visible at

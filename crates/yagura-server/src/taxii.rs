@@ -37,6 +37,10 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/{root}/status/{status_id}/", get(status))
         .route("/{root}/collections/{id}/objects/{object_id}/", get(object))
+        .route(
+            "/{root}/collections/{id}/objects/{object_id}/versions/",
+            get(versions),
+        )
         .route("/{root}/collections/{id}/manifest/", get(manifest))
 }
 
@@ -215,6 +219,7 @@ struct Query {
     types: Vec<String>,
     all_versions: bool,
     versions: Vec<Timestamp>,
+    first: bool,
     spec_versions: Vec<String>,
 }
 
@@ -279,9 +284,8 @@ fn parse_query(raw: Option<&str>, state: &AppState) -> Result<Query, ApiError> {
                         "last" => {}
                         "all" => q.all_versions = true,
                         "first" => {
-                            return Err(ApiError::bad_request(
-                                "match[version]=first is not supported yet (last, all and timestamps are)",
-                            ));
+                            q.all_versions = true;
+                            q.first = true;
                         }
                         t => {
                             q.versions.push(time(t)?);
@@ -323,6 +327,7 @@ async fn released_page(
         ids: q.ids.clone(),
         added_after: q.added_after,
         all_versions: q.all_versions,
+        first_versions: q.first,
         revoked: true,
         ..ObjectFilter::default()
     };
@@ -364,16 +369,20 @@ async fn released_page(
     })
 }
 
-/// The envelope `{"more", "next", "objects": [...]}` with the items
+/// The envelope `{"more", "next", key: [...]}` with the items
 /// serialized straight into the body (no copy of the objects), and the
 /// date-added headers.
-fn envelope<T: serde::Serialize>(page: &Page, items: &[T]) -> Result<Response, ApiError> {
+fn envelope<T: serde::Serialize>(
+    page: &Page,
+    key: &str,
+    items: &[T],
+) -> Result<Response, ApiError> {
     let mut body = format!("{{\"more\":{}", page.more);
     if page.more {
         body.push_str(&format!(",\"next\":\"{}\"", page.next));
     }
     if !items.is_empty() {
-        body.push_str(",\"objects\":[");
+        body.push_str(&format!(",\"{key}\":["));
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 body.push(',');
@@ -436,7 +445,7 @@ async fn objects(
 ) -> Result<Response, ApiError> {
     let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, None).await?;
     let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
-    envelope(&page, &items)
+    envelope(&page, "objects", &items)
 }
 
 async fn object(
@@ -452,7 +461,7 @@ async fn object(
         return Err(ApiError::not_found("no such object"));
     }
     let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
-    envelope(&page, &items)
+    envelope(&page, "objects", &items)
 }
 
 async fn manifest(
@@ -480,7 +489,7 @@ async fn manifest(
             })
         })
         .collect();
-    envelope(&page, &items)
+    envelope(&page, "objects", &items)
 }
 
 /// 415 unless the body is TAXII 2.1 JSON.
@@ -633,4 +642,47 @@ async fn status(
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_TYPE));
     Ok(r)
+}
+
+/// GET versions of one object: the versions the requester may receive,
+/// oldest first, paged like objects.
+async fn versions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    let mut q = parse_query(raw.as_deref(), &state)?;
+    if !q.ids.is_empty() || !q.types.is_empty() || !q.versions.is_empty() || q.first {
+        return Err(ApiError::bad_request(
+            "versions takes added_after, limit, next and match[spec_version] only",
+        ));
+    }
+    q.ids = vec![object_id];
+    q.all_versions = true;
+    let page = released_page(&state, &who, &c, &q).await?;
+    if page.objects.is_empty() && q.next.is_none() {
+        return Err(ApiError::not_found("no such object"));
+    }
+    let mut list: Vec<String> = page
+        .objects
+        .iter()
+        .map(|o| {
+            o.object
+                .get_str("modified")
+                .or_else(|| o.object.get_str("created"))
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    list.sort_by_key(|v| {
+        Timestamp::parse(v)
+            .map(Timestamp::sortable)
+            .unwrap_or_default()
+    });
+    envelope(&page, "versions", &list)
 }

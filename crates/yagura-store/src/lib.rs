@@ -338,6 +338,11 @@ impl IntelStore for SqliteStore {
         if !filter.revoked {
             clauses.push("o.revoked = 0".to_owned());
         }
+        if filter.first_versions {
+            clauses.push(
+                "o.version = (SELECT MIN(f.version) FROM objects f WHERE f.id = o.id)".to_owned(),
+            );
+        }
         if let Some(c) = &filter.collection {
             clauses.push(format!("o.collection = {}", param(c.as_str().to_owned())));
         }

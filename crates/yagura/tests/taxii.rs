@@ -389,6 +389,61 @@ fn taxii_serves_each_organization_what_the_policy_allows() {
     // jpcert's object was not taken over.
     let (got, _) = page_through(addr, &jpcert, 1000);
     assert!(got.contains("10.0.0.1") && !got.contains("10.0.9.3"));
+    // A second version of isac's object: versions, first, all.
+    let mut v2 = indicator(20, "10.0.9.1", &[TLP_GREEN]);
+    v2["modified"] = serde_json::json!("2026-02-01T00:00:00.000Z");
+    let r = post(
+        &isac,
+        ACCEPT,
+        &serde_json::json!({"objects": [v2]}).to_string(),
+    );
+    assert_eq!(r.json()["success_count"], 1);
+    let id20 = "indicator--2a2a2a2a-0000-4000-8000-000000000020";
+    let versions = get(
+        addr,
+        &format!("/hub/collections/shared/objects/{id20}/versions/"),
+        &member,
+    )
+    .json();
+    assert_eq!(
+        versions["versions"],
+        serde_json::json!(["2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z"])
+    );
+    let modified = |query: &str| -> Vec<String> {
+        get(
+            addr,
+            &format!("/hub/collections/shared/objects/{id20}/?{query}"),
+            &member,
+        )
+        .json()["objects"]
+            .as_array()
+            .expect("objects")
+            .iter()
+            .map(|o| o["modified"].as_str().expect("modified").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        modified("match[version]=first"),
+        ["2026-01-01T00:00:00.000Z"]
+    );
+    assert_eq!(
+        modified("match[version]=last"),
+        ["2026-02-01T00:00:00.000Z"]
+    );
+    assert_eq!(modified("match[version]=all").len(), 2);
+    assert_eq!(
+        modified("match[version]=2026-01-01T00:00:00.000Z"),
+        ["2026-01-01T00:00:00.000Z"]
+    );
+    assert_eq!(
+        get(
+            addr,
+            &format!("/hub/collections/shared/objects/{one}/versions/"),
+            &member
+        )
+        .status,
+        404
+    );
     assert_eq!(post(&member, ACCEPT, &envelope).status, 403);
     assert_eq!(post(&isac, "application/json", &envelope).status, 415);
     assert_eq!(post(&isac, ACCEPT, "{\"objects\": [").status, 400);

@@ -66,12 +66,17 @@ impl FromRequestParts<AppState> for Principal {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(ApiError::unauthorized)?;
-        let user = if let Some(token) = header.strip_prefix("Bearer ") {
-            state.store.user_by_token(&token_hash(token.trim())).await?
-        } else if let Some(encoded) = header.strip_prefix("Basic ") {
-            basic(state, encoded.trim()).await?
-        } else {
-            None
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        let (scheme, credentials) = header.trim().split_once(' ').unwrap_or((header, ""));
+        let user = match scheme.to_ascii_lowercase().as_str() {
+            "bearer" => {
+                state
+                    .store
+                    .user_by_token(&token_hash(credentials.trim()))
+                    .await?
+            }
+            "basic" => basic(state, credentials.trim()).await?,
+            _ => None,
         };
         let user = user.ok_or_else(ApiError::unauthorized)?;
         // A user whose organization was removed signs in to nothing.

@@ -202,6 +202,15 @@ fn taxii_serves_each_organization_what_the_policy_allows() {
         b"",
     );
     assert_eq!(basic.status, 401);
+    let lower = format!("bearer {isac}");
+    let r = request(
+        addr,
+        "GET",
+        "/taxii2/",
+        &[("Accept", ACCEPT), ("Authorization", &lower)],
+        b"",
+    );
+    assert_eq!(r.status, 200);
     // Media types.
     let auth = format!("Bearer {isac}");
     let r = request(

@@ -166,6 +166,16 @@ pub trait IntelStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(i64, StoredObject)>, StoreError>> + Send;
 
+    /// Deletes versions of an object (all when `versions` is empty) and
+    /// returns how many were deleted. Deleting the current version while an
+    /// older one stays is refused (`StoreError::Unstorable`): promoting the
+    /// older version is not built yet.
+    fn delete(
+        &self,
+        id: &str,
+        versions: &[Timestamp],
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// How many current objects of each type.
     fn count_by_type(&self) -> impl Future<Output = Result<Vec<(String, u64)>, StoreError>> + Send;
 }

@@ -36,7 +36,10 @@ pub(crate) fn routes() -> Router<AppState> {
             get(objects).post(add_objects),
         )
         .route("/{root}/status/{status_id}/", get(status))
-        .route("/{root}/collections/{id}/objects/{object_id}/", get(object))
+        .route(
+            "/{root}/collections/{id}/objects/{object_id}/",
+            get(object).delete(delete_object),
+        )
         .route(
             "/{root}/collections/{id}/objects/{object_id}/versions/",
             get(versions),
@@ -685,4 +688,51 @@ async fn versions(
             .unwrap_or_default()
     });
     envelope(&page, "versions", &list)
+}
+
+/// DELETE one object from a collection: all its versions, or those named by
+/// `match[version]` timestamps. Only its producer (or an admin) with write
+/// access may: without write access 403, not the producer 404.
+async fn delete_object(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((root, id, object_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    accepts(&headers)?;
+    check_root(&state, &root)?;
+    let c = visible(&state, &who, &id).await?;
+    if !can_write(&who, &c) {
+        return Err(ApiError::forbidden("no write access to this collection"));
+    }
+    let q = parse_query(raw.as_deref(), &state)?;
+    if q.first || !q.ids.is_empty() || !q.types.is_empty() {
+        return Err(ApiError::bad_request(
+            "DELETE takes match[version] as timestamps or all",
+        ));
+    }
+    let filter = ObjectFilter {
+        collection: Some(c.id.clone()),
+        ids: vec![object_id.clone()],
+        all_versions: true,
+        revoked: true,
+        ..ObjectFilter::default()
+    };
+    let stored = state.store.page(&filter, 0, 1).await?;
+    let Some((_, o)) = stored.first() else {
+        return Err(ApiError::not_found("no such object"));
+    };
+    // Not the producer: as if absent, so that deleting reveals nothing.
+    if o.meta.producer.as_ref() != Some(&who.org.name) && who.user.role != Role::Admin {
+        return Err(ApiError::not_found("no such object"));
+    }
+    match state.store.delete(&object_id, &q.versions).await {
+        Ok(0) => Err(ApiError::not_found("no such version")),
+        Ok(_) => Ok(taxii(&json!({}))),
+        Err(yagura_core::StoreError::Unstorable { reason, .. }) => {
+            Err(ApiError::bad_request(reason))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

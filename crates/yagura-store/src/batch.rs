@@ -357,7 +357,7 @@ async fn current_rowids(tx: &mut Tx, ids: &[&str]) -> Result<HashMap<String, i64
 /// Removes the index rows of versions that stop being current: exact
 /// values and names by their full keys (recomputed from the stored body),
 /// relationships by id, full text by rowid.
-async fn unindex(tx: &mut Tx, old: &[(&str, (i64, String))]) -> Result<(), StoreError> {
+pub(crate) async fn unindex(tx: &mut Tx, old: &[(&str, (i64, String))]) -> Result<(), StoreError> {
     let mut values = Vec::new();
     let mut names = Vec::new();
     let mut ids = Vec::new();

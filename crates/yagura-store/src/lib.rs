@@ -375,6 +375,53 @@ impl IntelStore for SqliteStore {
             .collect()
     }
 
+    async fn delete(&self, id: &str, versions: &[Timestamp]) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let rows =
+            sqlx::query("SELECT rowid AS r, version, is_current, body FROM objects WHERE id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let wanted: Vec<String> = versions.iter().map(|t| t.sortable()).collect();
+        let mut doomed = Vec::new();
+        let mut current = None;
+        let mut kept = 0;
+        for r in &rows {
+            let rowid: i64 = r.try_get("r").map_err(backend)?;
+            let version: String = r.try_get("version").map_err(backend)?;
+            let is_current = r.try_get::<i64, _>("is_current").map_err(backend)? == 1;
+            if wanted.is_empty() || wanted.contains(&version) {
+                doomed.push(rowid);
+                if is_current {
+                    current = Some((rowid, r.try_get::<String, _>("body").map_err(backend)?));
+                }
+            } else {
+                kept += 1;
+            }
+        }
+        if current.is_some() && kept > 0 {
+            return Err(StoreError::Unstorable {
+                id: id.to_owned(),
+                reason:
+                    "deleting the current version while older versions stay is not supported yet"
+                        .to_owned(),
+            });
+        }
+        if let Some(current) = current {
+            batch::unindex(&mut tx, &[(id, current)]).await?;
+        }
+        for rowid in &doomed {
+            sqlx::query("DELETE FROM objects WHERE rowid = $1")
+                .bind(*rowid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(doomed.len() as u64)
+    }
+
     async fn count_by_type(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let rows = sqlx::query("SELECT type, COUNT(*) AS n FROM objects WHERE is_current = 1 GROUP BY type ORDER BY type")
             .fetch_all(&self.pool)

@@ -511,6 +511,67 @@ async fn accounts<S: Accounts>(store: &S) {
     assert!(store.tokens(None).await.expect("lists").is_empty());
 }
 
+/// Deleting versions: history freely, the current one only with the rest,
+/// its index rows with it.
+async fn deletion<S: IntelStore>(store: &S) {
+    let make = |modified: &str| {
+        obj(
+            json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--d0d0d0d0-0000-4000-8000-000000000001",
+            "created": "2024-01-01T00:00:00.000Z", "modified": modified, "name": "to delete",
+            "pattern": "[ipv4-addr:value = '192.0.2.77']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}),
+        )
+    };
+    let id = "indicator--d0d0d0d0-0000-4000-8000-000000000001";
+    put_all(
+        store,
+        &[
+            make("2024-01-01T00:00:00.000Z"),
+            make("2024-02-01T00:00:00.000Z"),
+            make("2024-03-01T00:00:00.000Z"),
+        ],
+        &ObjectMeta::default(),
+    )
+    .await;
+    let t = |s: &str| yagura_stix::Timestamp::parse(s).expect("time");
+    assert!(matches!(
+        store.delete(id, &[t("2024-03-01T00:00:00.000Z")]).await,
+        Err(StoreError::Unstorable { .. })
+    ));
+    assert_eq!(
+        store
+            .delete(id, &[t("2024-01-01T00:00:00.000Z")])
+            .await
+            .expect("deletes"),
+        1
+    );
+    assert_eq!(store.versions(id).await.expect("versions").len(), 2);
+    assert_eq!(
+        store
+            .lookup_value("192.0.2.77", None)
+            .await
+            .expect("lookup")
+            .len(),
+        1
+    );
+    assert_eq!(store.delete(id, &[]).await.expect("deletes"), 2);
+    assert!(store.get(id).await.expect("get").is_none());
+    assert!(
+        store
+            .lookup_value("192.0.2.77", None)
+            .await
+            .expect("lookup")
+            .is_empty()
+    );
+    assert!(
+        store
+            .search_text("delete", 10)
+            .await
+            .expect("search")
+            .is_empty()
+    );
+    assert_eq!(store.delete(id, &[]).await.expect("deletes"), 0);
+}
+
 /// Runs the whole suite on one store.
 async fn suite<S: IntelStore + Directory + AuditLog + Accounts>(store: &S) {
     accounts(store).await;
@@ -519,6 +580,7 @@ async fn suite<S: IntelStore + Directory + AuditLog + Accounts>(store: &S) {
     lookups(store).await;
     atomicity(store).await;
     paging(store).await;
+    deletion(store).await;
     sharing(store).await;
 }
 

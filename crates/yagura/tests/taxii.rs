@@ -453,6 +453,43 @@ fn taxii_serves_each_organization_what_the_policy_allows() {
         .status,
         404
     );
+    // Deleting: the producer, with write access; a version, then the rest.
+    let delete = |token: &str, path: &str| {
+        let auth = format!("Bearer {token}");
+        request(
+            addr,
+            "DELETE",
+            path,
+            &[("Accept", ACCEPT), ("Authorization", &auth)],
+            b"",
+        )
+    };
+    let path20 = format!("/hub/collections/shared/objects/{id20}/");
+    assert_eq!(delete(&member, &path20).status, 403);
+    assert_eq!(
+        delete(&isac, &format!("/hub/collections/shared/objects/{one}/")).status,
+        404
+    );
+    assert_eq!(
+        delete(
+            &isac,
+            &format!("{path20}?match[version]=2026-02-01T00:00:00.000Z")
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        delete(
+            &isac,
+            &format!("{path20}?match[version]=2026-01-01T00:00:00.000Z")
+        )
+        .status,
+        200
+    );
+    assert_eq!(modified("match[version]=all"), ["2026-02-01T00:00:00.000Z"]);
+    assert_eq!(delete(&isac, &path20).status, 200);
+    assert_eq!(get(addr, &path20, &isac).status, 404);
+    assert_eq!(delete(&isac, &path20).status, 404);
     assert_eq!(post(&member, ACCEPT, &envelope).status, 403);
     assert_eq!(post(&isac, "application/json", &envelope).status, 415);
     assert_eq!(post(&isac, ACCEPT, "{\"objects\": [").status, 400);

@@ -19,15 +19,10 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2> /dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 target/release/examples/gen-indicators "$n" > "$work/indicators.json"
-y() { target/release/yagura --data "$work/y" "$@"; }
-y org add producer --jurisdiction JP --community 2> /dev/null
-y collection add bench --title Bench 2> /dev/null
-y import --org producer --collection bench "$work/indicators.json" > /dev/null
-y user add reader --org producer --role partner 2> /dev/null
-token=$(y token create --user reader 2> /dev/null)
+source bench/taxii-hub.sh
 target/release/yagura --data "$work/y" serve --listen 127.0.0.1:18482 > "$work/yagura.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do (exec 3<> /dev/tcp/127.0.0.1/18482) 2> /dev/null && break; sleep 0.1; done
+wait_port 18482
 echo "== full paging of $n objects, pages of 1,000"
 "$venv/bin/python" bench/taxii-pager.py http://127.0.0.1:18482/hub bench 1000 --token "$token"
 echo "== wrk: 64 connections, 20 s, GET objects?limit=$limit"

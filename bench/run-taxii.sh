@@ -19,15 +19,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 target/release/examples/gen-indicators "$n" > "$work/indicators.json"
-wait_port() { for _ in $(seq 1 600); do (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0; sleep 0.1; done; return 1; }
 
 echo "== Yagura: $n objects"
-y() { target/release/yagura --data "$work/y" "$@"; }
-y org add producer --jurisdiction JP --community 2> /dev/null
-y collection add bench --title Bench 2> /dev/null
-y import --org producer --collection bench "$work/indicators.json" > /dev/null
-y user add reader --org producer --role partner 2> /dev/null
-token=$(y token create --user reader 2> /dev/null)
+source bench/taxii-hub.sh
 # Started directly (not through the function) so that $! is the server's PID.
 target/release/yagura --data "$work/y" serve --listen 127.0.0.1:18480 > "$work/yagura.log" 2>&1 &
 pids+=($!)

@@ -62,10 +62,7 @@ pub fn csv_rows(o: &StixObject, tlp: Tlp) -> Vec<[String; 9]> {
                 text("name"),
                 tlp.label().to_owned(),
                 labels.clone(),
-                o.get_str("modified")
-                    .or_else(|| o.get_str("created"))
-                    .unwrap_or_default()
-                    .to_owned(),
+                o.version_text().to_owned(),
                 text("valid_until"),
             ]
         })

@@ -173,11 +173,7 @@ impl Subject {
                 hub.default_tlp
             },
         );
-        let version = ["modified", "created"]
-            .iter()
-            .find_map(|k| o.get_str(k))
-            .unwrap_or_default()
-            .to_owned();
+        let version = o.version_text().to_owned();
         Self {
             id: o.id().unwrap_or_default().to_owned(),
             version,

@@ -312,6 +312,8 @@ struct Page {
     objects: Vec<StoredObject>,
     more: bool,
     next: i64,
+    /// Whether this is the first page (the request named no `next`).
+    first: bool,
 }
 
 async fn released_page(
@@ -369,6 +371,7 @@ async fn released_page(
         objects,
         more,
         next,
+        first: q.next.is_none(),
     })
 }
 
@@ -413,30 +416,53 @@ fn envelope<T: serde::Serialize>(
     Ok(r)
 }
 
-/// The shared start of objects, object and manifest: media type, API
-/// root, the collection as the requester may see it, the query (narrowed to
-/// one object when `object_id` is given), and the released page.
+/// What a page is of.
+enum Target {
+    /// The collection's objects (objects, manifest).
+    Collection,
+    /// One object (object by id).
+    Object(String),
+    /// Every version of one object (versions).
+    Versions(String),
+}
+
+/// The shared start of objects, object, versions and manifest: media
+/// type, API root, the collection as the requester may see it, the query
+/// (narrowed to the target), and the released page.
 async fn page_for(
     state: &AppState,
     who: &Principal,
     (root, id): (&str, &str),
     raw: Option<&str>,
     headers: &HeaderMap,
-    object_id: Option<String>,
+    target: Target,
 ) -> Result<Page, ApiError> {
     accepts(headers)?;
     check_root(state, root)?;
     let c = visible(state, who, id).await?;
     let mut q = parse_query(raw, state)?;
-    if let Some(object_id) = object_id {
-        if !q.ids.is_empty() || !q.types.is_empty() {
-            return Err(ApiError::bad_request(
-                "match[id] and match[type] do not apply to one object",
-            ));
+    match target {
+        Target::Collection => {}
+        Target::Object(object_id) => {
+            if !q.ids.is_empty() || !q.types.is_empty() {
+                return Err(ApiError::bad_request(
+                    "match[id] and match[type] do not apply to one object",
+                ));
+            }
+            q.ids = vec![object_id];
         }
-        q.ids = vec![object_id];
+        Target::Versions(object_id) => {
+            if !q.ids.is_empty() || !q.types.is_empty() || !q.versions.is_empty() || q.first {
+                return Err(ApiError::bad_request(
+                    "versions takes added_after, limit, next and match[spec_version] only",
+                ));
+            }
+            q.ids = vec![object_id];
+            q.all_versions = true;
+        }
     }
-    released_page(state, who, &c, &q).await
+    let page = released_page(state, who, &c, &q).await?;
+    Ok(page)
 }
 
 async fn objects(
@@ -446,7 +472,15 @@ async fn objects(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, None).await?;
+    let page = page_for(
+        &state,
+        &who,
+        (&root, &id),
+        raw.as_deref(),
+        &headers,
+        Target::Collection,
+    )
+    .await?;
     let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
     envelope(&page, "objects", &items)
 }
@@ -458,7 +492,7 @@ async fn object(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let one = Some(object_id);
+    let one = Target::Object(object_id);
     let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, one).await?;
     if page.objects.is_empty() {
         return Err(ApiError::not_found("no such object"));
@@ -474,20 +508,23 @@ async fn manifest(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, None).await?;
+    let page = page_for(
+        &state,
+        &who,
+        (&root, &id),
+        raw.as_deref(),
+        &headers,
+        Target::Collection,
+    )
+    .await?;
     let items: Vec<Value> = page
         .objects
         .iter()
         .map(|o| {
-            let version = o
-                .object
-                .get_str("modified")
-                .or_else(|| o.object.get_str("created"))
-                .unwrap_or_default();
             json!({
                 "id": o.object.id(),
                 "date_added": taxii_time(o.date_added),
-                "version": version,
+                "version": o.object.version_text(),
                 "media_type": STIX_TYPE,
             })
         })
@@ -656,31 +693,15 @@ async fn versions(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
-    let mut q = parse_query(raw.as_deref(), &state)?;
-    if !q.ids.is_empty() || !q.types.is_empty() || !q.versions.is_empty() || q.first {
-        return Err(ApiError::bad_request(
-            "versions takes added_after, limit, next and match[spec_version] only",
-        ));
-    }
-    q.ids = vec![object_id];
-    q.all_versions = true;
-    let page = released_page(&state, &who, &c, &q).await?;
-    if page.objects.is_empty() && q.next.is_none() {
+    let all = Target::Versions(object_id);
+    let page = page_for(&state, &who, (&root, &id), raw.as_deref(), &headers, all).await?;
+    if page.objects.is_empty() && page.first {
         return Err(ApiError::not_found("no such object"));
     }
-    let mut list: Vec<String> = page
+    let mut list: Vec<&str> = page
         .objects
         .iter()
-        .map(|o| {
-            o.object
-                .get_str("modified")
-                .or_else(|| o.object.get_str("created"))
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(|o| o.object.version_text())
         .collect();
     list.sort_by_key(|v| {
         Timestamp::parse(v)

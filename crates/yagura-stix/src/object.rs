@@ -97,6 +97,14 @@ impl StixObject {
         self.get_timestamp("modified")
     }
 
+    /// The version as written: `modified`, else `created`, else empty
+    /// (immutable objects such as SCOs have neither).
+    pub fn version_text(&self) -> &str {
+        self.get_str("modified")
+            .or_else(|| self.get_str("created"))
+            .unwrap_or_default()
+    }
+
     /// All properties, in order.
     pub fn properties(&self) -> &Map<String, Value> {
         &self.props

@@ -218,22 +218,37 @@ impl AuditLog for SqliteStore {
     }
 
     async fn records(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-        // The most recent `limit` matches, returned oldest first.
-        let rows = sqlx::query(
-            "SELECT * FROM (SELECT * FROM audit \
-             WHERE ($1 IS NULL OR recipient = $1) AND ($2 IS NULL OR object_id = $2) \
-             ORDER BY seq DESC LIMIT $3) ORDER BY seq",
-        )
-        .bind(filter.recipient.clone())
-        .bind(filter.object_id.clone())
-        .bind(
+        // The most recent `limit` matches, returned oldest first. Only the
+        // conditions used are written, so that the recipient index serves
+        // `--recipient` (an `x IS NULL OR …` condition would hide it).
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        for (column, value) in [
+            ("recipient", &filter.recipient),
+            ("object_id", &filter.object_id),
+        ] {
+            if let Some(v) = value {
+                values.push(v.clone());
+                clauses.push(format!("{column} = ${}", values.len() + 1));
+            }
+        }
+        let sql = format!(
+            "SELECT * FROM (SELECT * FROM audit {} ORDER BY seq DESC LIMIT $1) ORDER BY seq",
+            if clauses.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", clauses.join(" AND "))
+            }
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(
             filter
                 .limit
                 .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        );
+        for v in values {
+            q = q.bind(v);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(audit_row).collect()
     }
 

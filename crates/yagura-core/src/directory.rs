@@ -34,6 +34,56 @@ pub struct Collection {
     /// The organizations that TLP:AMBER and TLP:AMBER+STRICT objects of the
     /// collection reach (empty by default: nobody but the producer).
     pub audience: Vec<OrgId>,
+    /// The TAXII API root it is served under.
+    pub api_root: String,
+    /// Whether anyone but an admin may read it at all (a write-only drop
+    /// box when false).
+    pub readable: bool,
+    /// Whether anyone but an admin may add to it (read-only when false).
+    pub writable: bool,
+}
+
+impl Collection {
+    /// A readable, writable collection under the default API root with an
+    /// empty audience.
+    pub fn new(id: CollectionId, title: impl Into<String>) -> Self {
+        Self {
+            id,
+            title: title.into(),
+            description: None,
+            audience: Vec::new(),
+            api_root: DEFAULT_API_ROOT.to_owned(),
+            readable: true,
+            writable: true,
+        }
+    }
+}
+
+/// The API root a hub starts with.
+pub const DEFAULT_API_ROOT: &str = "hub";
+
+/// A TAXII API root: a named group of collections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiRoot {
+    /// Its name, the path segment it is served at (`/NAME/`).
+    pub name: String,
+    /// Its title.
+    pub title: String,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+impl ApiRoot {
+    /// Whether `name` can be an API root: 1–64 ASCII letters, digits, `-`,
+    /// `_` or `.`, not `taxii2` (discovery) and not only dots.
+    pub fn valid_name(name: &str) -> bool {
+        (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            && name != "taxii2"
+            && !name.bytes().all(|b| b == b'.')
+    }
 }
 
 /// A path by which data leaves the hub.
@@ -113,4 +163,14 @@ pub trait Directory: Send + Sync {
         &self,
         id: &CollectionId,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Adds an API root; an existing name is a `StoreError::Conflict`.
+    fn add_api_root(&self, root: &ApiRoot) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every API root added (not the default one), by name.
+    fn api_roots(&self) -> impl Future<Output = Result<Vec<ApiRoot>, StoreError>> + Send;
+
+    /// Removes an API root; whether it existed. Its collections stay and
+    /// are unreachable over TAXII until the root is added again.
+    fn remove_api_root(&self, name: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -14,7 +14,7 @@ mod store;
 
 pub use accounts::{Accounts, Role, TokenInfo, User};
 pub use audit::{AuditEntry, AuditFilter, AuditLog, AuditRecord, GENESIS};
-pub use directory::{Channel, Collection, Directory, Org};
+pub use directory::{ApiRoot, Channel, Collection, DEFAULT_API_ROOT, Directory, Org};
 pub use error::{InvalidId, StoreError};
 pub use ids::{CollectionId, Jurisdiction, OrgId, UserId};
 pub use store::{

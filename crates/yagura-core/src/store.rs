@@ -100,6 +100,11 @@ pub trait StoreTx: Send {
         batch: &[(StixObject, ObjectMeta)],
     ) -> impl Future<Output = Result<Vec<PutOutcome>, StoreError>> + Send;
 
+    /// The `date_added` of what is put from now on (by default the time
+    /// the transaction began): a migration keeps the dates another server
+    /// gave, so its clients' `added_after` bookmarks stay valid.
+    fn set_date_added(&mut self, at: Timestamp);
+
     /// Makes the transaction's writes durable and visible.
     fn commit(self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -2,8 +2,7 @@
 //! collections, objects, object by id, manifest), authentication (HTTP
 //! Basic with argon2id passwords, bearer tokens), and the release path every
 //! object takes out (policy decision, then audit, then serialization).
-//! Not built yet: POST of objects and status resources, versions, DELETE,
-//! several API roots, the REST API and the web UI.
+//! Not built yet: the REST API and the web UI.
 
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
@@ -31,8 +30,6 @@ pub const STIX_TYPE: &str = "application/stix+json;version=2.1";
 pub struct ServerConfig {
     /// The title the discovery resource shows.
     pub title: String,
-    /// The name of the API root (`/{name}/`).
-    pub api_root: String,
     /// Objects per page when the client names no `limit`.
     pub default_page: u32,
     /// The largest page a client may ask for.
@@ -47,7 +44,6 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             title: "Yagura".to_owned(),
-            api_root: "hub".to_owned(),
             default_page: 1_000,
             max_page: 10_000,
             max_content_length: 10 * 1024 * 1024,

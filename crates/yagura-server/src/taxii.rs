@@ -1,8 +1,9 @@
-//! TAXII 2.1 (OASIS, 2021): discovery, API root, collections, objects,
-//! object by id and manifest, with the filters `added_after`, `limit`,
-//! `next`, `match[id]`, `match[type]`, `match[version]` (`last`, `all`,
-//! timestamps) and `match[spec_version]`. Every object and manifest entry
-//! goes through the policy for the requester's organization, audited.
+//! TAXII 2.1 (OASIS, 2021): discovery, API roots (the default `hub` and
+//! those added), collections, objects (GET, POST, DELETE), object by id,
+//! versions, manifest and status, with the filters `added_after`, `limit`,
+//! `next`, `match[id]`, `match[type]`, `match[version]` (`last`, `first`,
+//! `all`, timestamps) and `match[spec_version]`. Every object and manifest
+//! entry goes through the policy for the requester's organization, audited.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use yagura_core::{
-    Channel, Collection, CollectionId, Directory, IntelStore, ObjectFilter, ObjectMeta, Role,
-    StoreTx, StoredObject,
+    ApiRoot, Channel, Collection, CollectionId, DEFAULT_API_ROOT, Directory, IntelStore,
+    ObjectFilter, ObjectMeta, Role, StoreTx, StoredObject,
 };
 use yagura_policy::Recipient;
 use yagura_stix::validate::{Options, validate_object};
@@ -99,12 +100,26 @@ fn taxii(body: &Value) -> Response {
     r
 }
 
-fn check_root(state: &AppState, root: &str) -> Result<(), ApiError> {
-    if root == state.config.api_root {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("no API root {root:?}")))
+/// The API root served at `/{root}/`: the default one or one added.
+async fn find_root(state: &AppState, root: &str) -> Result<ApiRoot, ApiError> {
+    if root == DEFAULT_API_ROOT {
+        return Ok(ApiRoot {
+            name: root.to_owned(),
+            title: state.config.title.clone(),
+            description: None,
+        });
     }
+    state
+        .store
+        .api_roots()
+        .await?
+        .into_iter()
+        .find(|r| r.name == root)
+        .ok_or_else(|| ApiError::not_found(format!("no API root {root:?}")))
+}
+
+async fn check_root(state: &AppState, root: &str) -> Result<(), ApiError> {
+    find_root(state, root).await.map(|_| ())
 }
 
 async fn discovery(
@@ -113,12 +128,21 @@ async fn discovery(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    let root = format!("/{}/", state.config.api_root);
+    let default = format!("/{DEFAULT_API_ROOT}/");
+    let mut roots = vec![default.clone()];
+    roots.extend(
+        state
+            .store
+            .api_roots()
+            .await?
+            .into_iter()
+            .map(|r| format!("/{}/", r.name)),
+    );
     Ok(taxii(&json!({
         "title": state.config.title,
         "description": "Yagura sovereign threat-intelligence hub",
-        "default": root,
-        "api_roots": [root],
+        "default": default,
+        "api_roots": roots,
     })))
 }
 
@@ -129,22 +153,28 @@ async fn api_root(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
-    Ok(taxii(&json!({
-        "title": state.config.title,
+    let root = find_root(&state, &root).await?;
+    let mut body = json!({
+        "title": root.title,
         "versions": [TAXII_TYPE],
         "max_content_length": state.config.max_content_length,
-    })))
+    });
+    if let Some(d) = root.description {
+        body["description"] = json!(d);
+    }
+    Ok(taxii(&body))
 }
 
-/// Read access: community members, the collection's audience, admins.
+/// Read access: admins; community members and the collection's audience
+/// unless the collection is write-only.
 fn can_read(who: &Principal, c: &Collection) -> bool {
-    who.org.community || c.audience.contains(&who.org.name) || who.user.role == Role::Admin
+    who.user.role == Role::Admin
+        || (c.readable && (who.org.community || c.audience.contains(&who.org.name)))
 }
 
-/// Write access: the collection's audience and admins.
+/// Write access: admins; the collection's audience unless it is read-only.
 fn can_write(who: &Principal, c: &Collection) -> bool {
-    c.audience.contains(&who.org.name) || who.user.role == Role::Admin
+    who.user.role == Role::Admin || (c.writable && c.audience.contains(&who.org.name))
 }
 
 fn collection_json(who: &Principal, c: &Collection) -> Value {
@@ -168,13 +198,13 @@ async fn collections(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
+    check_root(&state, &root).await?;
     let list: Vec<Value> = state
         .store
         .collections()
         .await?
         .iter()
-        .filter(|c| can_read(&who, c) || can_write(&who, c))
+        .filter(|c| c.api_root == root && (can_read(&who, c) || can_write(&who, c)))
         .map(|c| collection_json(&who, c))
         .collect();
     let body = if list.is_empty() {
@@ -187,7 +217,12 @@ async fn collections(
 
 /// The collection, if the requester may see it at all (else 404, so that
 /// collection ids do not leak).
-async fn visible(state: &AppState, who: &Principal, id: &str) -> Result<Collection, ApiError> {
+async fn visible(
+    state: &AppState,
+    who: &Principal,
+    root: &str,
+    id: &str,
+) -> Result<Collection, ApiError> {
     let id: CollectionId = id
         .parse()
         .map_err(|_| ApiError::not_found("no such collection"))?;
@@ -196,7 +231,7 @@ async fn visible(state: &AppState, who: &Principal, id: &str) -> Result<Collecti
         .collections()
         .await?
         .into_iter()
-        .find(|c| c.id == id && (can_read(who, c) || can_write(who, c)))
+        .find(|c| c.id == id && c.api_root == root && (can_read(who, c) || can_write(who, c)))
         .ok_or_else(|| ApiError::not_found("no such collection"))
 }
 
@@ -207,8 +242,8 @@ async fn collection(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
+    check_root(&state, &root).await?;
+    let c = visible(&state, &who, &root, &id).await?;
     Ok(taxii(&collection_json(&who, &c)))
 }
 
@@ -438,8 +473,8 @@ async fn page_for(
     target: Target,
 ) -> Result<Page, ApiError> {
     accepts(headers)?;
-    check_root(state, root)?;
-    let c = visible(state, who, id).await?;
+    check_root(state, root).await?;
+    let c = visible(state, who, root, id).await?;
     let mut q = parse_query(raw, state)?;
     match target {
         Target::Collection => {}
@@ -565,9 +600,9 @@ async fn add_objects(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
+    check_root(&state, &root).await?;
     content_type(&headers)?;
-    let c = visible(&state, &who, &id).await?;
+    let c = visible(&state, &who, &root, &id).await?;
     if !can_write(&who, &c) {
         return Err(ApiError::forbidden("no write access to this collection"));
     }
@@ -672,7 +707,7 @@ async fn status(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
+    check_root(&state, &root).await?;
     let body = state
         .store
         .status(&status_id, who.org.name.as_str())
@@ -712,7 +747,7 @@ async fn versions(
 }
 
 /// DELETE one object from a collection: all its versions, or those named by
-/// `match[version]` timestamps. Only its producer (or an admin) with write
+/// `match[version]` timestamps (the newest remaining version becomes current). Only its producer (or an admin) with write
 /// access may: without write access 403, not the producer 404.
 async fn delete_object(
     State(state): State<AppState>,
@@ -722,8 +757,8 @@ async fn delete_object(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     accepts(&headers)?;
-    check_root(&state, &root)?;
-    let c = visible(&state, &who, &id).await?;
+    check_root(&state, &root).await?;
+    let c = visible(&state, &who, &root, &id).await?;
     if !can_write(&who, &c) {
         return Err(ApiError::forbidden("no write access to this collection"));
     }

@@ -226,10 +226,7 @@ pub(crate) async fn write(
         unindex(tx, &demote).await?;
     }
     let mut objects = Vec::new();
-    let mut values = Vec::new();
-    let mut names = Vec::new();
-    let mut relationships = Vec::new();
-    let mut texts = Vec::new();
+    let mut current = Vec::new();
     for p in pending
         .iter()
         .filter(|p| p.outcome != PutOutcome::Unchanged)
@@ -255,29 +252,8 @@ pub(crate) async fn write(
             P::Text(added.to_owned()),
             P::Text(body),
         ]);
-        if !p.current {
-            continue;
-        }
-        for v in object_values(p.object) {
-            values.push(vec![
-                P::Text(v.value),
-                P::Text(v.kind.as_str().to_owned()),
-                P::Text(p.id.to_owned()),
-            ]);
-        }
-        for n in index::names(p.object) {
-            names.push(vec![P::Text(n), P::Text(p.id.to_owned())]);
-        }
-        if let Some((s, t, r)) = index::relationship(p.object) {
-            relationships.push(vec![
-                P::Text(p.id.to_owned()),
-                P::Text(s),
-                P::Text(t),
-                P::Text(r),
-            ]);
-        }
-        if let Some((name, description)) = index::text(p.object) {
-            texts.push((p.id, name, description));
+        if p.current {
+            current.push((p.id, p.object));
         }
     }
     // Nothing conflicts (the versions were looked up); the clause spares
@@ -290,6 +266,44 @@ pub(crate) async fn write(
         objects,
     )
     .await?;
+    index_current(tx, &current).await?;
+    Ok(pending.iter().map(|p| p.outcome).collect())
+}
+
+/// Adds the index rows of versions that become current (their rows in
+/// `objects` already written and marked current): exact values, names,
+/// relationships, and full text by the row's rowid.
+pub(crate) async fn index_current(
+    tx: &mut Tx,
+    current: &[(&str, &StixObject)],
+) -> Result<(), StoreError> {
+    let mut values = Vec::new();
+    let mut names = Vec::new();
+    let mut relationships = Vec::new();
+    let mut texts = Vec::new();
+    for (id, object) in current {
+        for v in object_values(object) {
+            values.push(vec![
+                P::Text(v.value),
+                P::Text(v.kind.as_str().to_owned()),
+                P::Text((*id).to_owned()),
+            ]);
+        }
+        for n in index::names(object) {
+            names.push(vec![P::Text(n), P::Text((*id).to_owned())]);
+        }
+        if let Some((s, t, r)) = index::relationship(object) {
+            relationships.push(vec![
+                P::Text((*id).to_owned()),
+                P::Text(s),
+                P::Text(t),
+                P::Text(r),
+            ]);
+        }
+        if let Some((name, description)) = index::text(object) {
+            texts.push((*id, name, description));
+        }
+    }
     insert_rows(
         tx,
         "object_values (value, kind, object_id)",
@@ -328,7 +342,7 @@ pub(crate) async fn write(
             .collect();
         insert_rows(tx, "object_text (rowid, name, description)", "", 3, rows).await?;
     }
-    Ok(pending.iter().map(|p| p.outcome).collect())
+    Ok(())
 }
 
 /// Rowids of the current versions of `ids`.

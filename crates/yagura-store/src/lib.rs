@@ -149,6 +149,10 @@ impl StoreTx for SqliteTx {
         batch::write(&mut self.tx, &self.added, &mut pending).await
     }
 
+    fn set_date_added(&mut self, at: Timestamp) {
+        self.added = at.sortable();
+    }
+
     async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(backend)
     }
@@ -386,28 +390,24 @@ impl IntelStore for SqliteStore {
         let wanted: Vec<String> = versions.iter().map(|t| t.sortable()).collect();
         let mut doomed = Vec::new();
         let mut current = None;
-        let mut kept = 0;
+        // The newest version that stays: it becomes current if the current
+        // one goes.
+        let mut newest_kept: Option<(String, i64, String)> = None;
         for r in &rows {
             let rowid: i64 = r.try_get("r").map_err(backend)?;
             let version: String = r.try_get("version").map_err(backend)?;
             let is_current = r.try_get::<i64, _>("is_current").map_err(backend)? == 1;
+            let body: String = r.try_get("body").map_err(backend)?;
             if wanted.is_empty() || wanted.contains(&version) {
                 doomed.push(rowid);
                 if is_current {
-                    current = Some((rowid, r.try_get::<String, _>("body").map_err(backend)?));
+                    current = Some((rowid, body));
                 }
-            } else {
-                kept += 1;
+            } else if newest_kept.as_ref().is_none_or(|(v, _, _)| version > *v) {
+                newest_kept = Some((version, rowid, body));
             }
         }
-        if current.is_some() && kept > 0 {
-            return Err(StoreError::Unstorable {
-                id: id.to_owned(),
-                reason:
-                    "deleting the current version while older versions stay is not supported yet"
-                        .to_owned(),
-            });
-        }
+        let had_current = current.is_some();
         if let Some(current) = current {
             batch::unindex(&mut tx, &[(id, current)]).await?;
         }
@@ -417,6 +417,18 @@ impl IntelStore for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+        }
+        if had_current && let Some((_, rowid, body)) = newest_kept {
+            let object = serde_json::from_str::<serde_json::Value>(&body)
+                .map_err(|e| e.to_string())
+                .and_then(|v| StixObject::from_value(v).map_err(|e| e.to_string()))
+                .map_err(|e| sharing::corrupt("objects", id, e))?;
+            sqlx::query("UPDATE objects SET is_current = 1 WHERE rowid = $1")
+                .bind(rowid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            batch::index_current(&mut tx, &[(id, &object)]).await?;
         }
         tx.commit().await.map_err(backend)?;
         Ok(doomed.len() as u64)

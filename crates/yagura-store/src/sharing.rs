@@ -3,8 +3,8 @@
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 use yagura_core::{
-    AuditEntry, AuditFilter, AuditLog, AuditRecord, Collection, CollectionId, Directory, GENESIS,
-    Org, OrgId, StoreError,
+    ApiRoot, AuditEntry, AuditFilter, AuditLog, AuditRecord, Collection, CollectionId, Directory,
+    GENESIS, Org, OrgId, StoreError,
 };
 
 use crate::batch::{P, insert_rows};
@@ -86,12 +86,16 @@ impl Directory for SqliteStore {
 
     async fn add_collection(&self, c: &Collection) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO collections (id, title, description, audience) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO collections (id, title, description, audience, api_root, readable, writable) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(c.id.as_str())
         .bind(c.title.clone())
         .bind(c.description.clone())
         .bind(names(&c.audience))
+        .bind(c.api_root.clone())
+        .bind(i64::from(c.readable))
+        .bind(i64::from(c.writable))
         .execute(&self.pool)
         .await
         .map_err(|e| conflict("collection", c.id.as_str(), e))?;
@@ -116,6 +120,9 @@ impl Directory for SqliteStore {
                         .filter(|n| !n.is_empty())
                         .map(|n| n.parse().map_err(|e| corrupt("collection", &id, e)))
                         .collect::<Result<_, _>>()?,
+                    api_root: r.try_get("api_root").map_err(backend)?,
+                    readable: r.try_get::<i64, _>("readable").map_err(backend)? != 0,
+                    writable: r.try_get::<i64, _>("writable").map_err(backend)? != 0,
                 })
             })
             .collect()
@@ -124,6 +131,42 @@ impl Directory for SqliteStore {
     async fn remove_collection(&self, id: &CollectionId) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM collections WHERE id = $1")
             .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn add_api_root(&self, root: &ApiRoot) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO api_roots (name, title, description) VALUES ($1, $2, $3)")
+            .bind(root.name.clone())
+            .bind(root.title.clone())
+            .bind(root.description.clone())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| conflict("API root", &root.name, e))?;
+        Ok(())
+    }
+
+    async fn api_roots(&self) -> Result<Vec<ApiRoot>, StoreError> {
+        let rows = sqlx::query("SELECT name, title, description FROM api_roots ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiRoot {
+                    name: r.try_get("name").map_err(backend)?,
+                    title: r.try_get("title").map_err(backend)?,
+                    description: r.try_get("description").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_api_root(&self, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM api_roots WHERE name = $1")
+            .bind(name.to_owned())
             .execute(&self.pool)
             .await
             .map_err(backend)?;

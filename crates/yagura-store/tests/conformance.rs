@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::json;
 use yagura_core::{
-    Accounts, AuditEntry, AuditFilter, AuditLog, Channel, Collection, Directory, IntelStore,
-    ObjectMeta, Org, PutOutcome, Role, StoreError, StoreTx, TokenInfo, User,
+    Accounts, ApiRoot, AuditEntry, AuditFilter, AuditLog, Channel, Collection, Directory,
+    IntelStore, ObjectMeta, Org, PutOutcome, Role, StoreError, StoreTx, TokenInfo, User,
 };
 use yagura_policy::audit::{Verifier, link};
 use yagura_stix::pattern::ValueKind;
@@ -422,6 +422,9 @@ async fn sharing<S: IntelStore + Directory + AuditLog>(store: &S) {
         title: "Shared".into(),
         description: None,
         audience: vec![org.name.clone(), "isac".parse().expect("org")],
+        api_root: "partners".into(),
+        readable: true,
+        writable: false,
     };
     store.add_collection(&c).await.expect("adds");
     assert_eq!(
@@ -430,6 +433,22 @@ async fn sharing<S: IntelStore + Directory + AuditLog>(store: &S) {
     );
     assert!(store.remove_collection(&c.id).await.expect("removes"));
     assert!(!store.remove_collection(&c.id).await.expect("removes"));
+    let root = ApiRoot {
+        name: "partners".into(),
+        title: "Partners".into(),
+        description: Some("sector partners".into()),
+    };
+    store.add_api_root(&root).await.expect("adds");
+    assert!(matches!(
+        store.add_api_root(&root).await,
+        Err(yagura_core::StoreError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.api_roots().await.expect("roots"),
+        std::slice::from_ref(&root)
+    );
+    assert!(store.remove_api_root("partners").await.expect("removes"));
+    assert!(!store.remove_api_root("partners").await.expect("removes"));
     assert!(store.remove_org(&org.name).await.expect("removes"));
     assert_eq!(store.org(&org.name).await.expect("org"), None);
 
@@ -511,15 +530,26 @@ async fn accounts<S: Accounts>(store: &S) {
     assert!(store.tokens(None).await.expect("lists").is_empty());
 }
 
-/// Deleting versions: history freely, the current one only with the rest,
-/// its index rows with it.
+/// Deleting versions: history, the current one (the newest that stays
+/// becomes current, indexed), all; index rows follow.
 async fn deletion<S: IntelStore>(store: &S) {
     let make = |modified: &str| {
+        // Each version names its own address: 2024-03 → 192.0.2.3, …
+        let month = &modified[6..7];
         obj(
             json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--d0d0d0d0-0000-4000-8000-000000000001",
             "created": "2024-01-01T00:00:00.000Z", "modified": modified, "name": "to delete",
-            "pattern": "[ipv4-addr:value = '192.0.2.77']", "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}),
+            "pattern": format!("[ipv4-addr:value = '192.0.2.7{month}']"), "pattern_type": "stix", "valid_from": "2024-01-01T00:00:00Z"}),
         )
+    };
+    let found = async |value: &str| {
+        store
+            .lookup_value(value, None)
+            .await
+            .expect("lookup")
+            .iter()
+            .map(|o| o.object.object.version_text().to_owned())
+            .collect::<Vec<_>>()
     };
     let id = "indicator--d0d0d0d0-0000-4000-8000-000000000001";
     put_all(
@@ -533,10 +563,19 @@ async fn deletion<S: IntelStore>(store: &S) {
     )
     .await;
     let t = |s: &str| yagura_stix::Timestamp::parse(s).expect("time");
-    assert!(matches!(
-        store.delete(id, &[t("2024-03-01T00:00:00.000Z")]).await,
-        Err(StoreError::Unstorable { .. })
-    ));
+    assert_eq!(found("192.0.2.73").await, ["2024-03-01T00:00:00.000Z"]);
+    // The current version goes: 2024-02 takes its place, in the index too.
+    assert_eq!(
+        store
+            .delete(id, &[t("2024-03-01T00:00:00.000Z")])
+            .await
+            .expect("deletes"),
+        1
+    );
+    assert!(found("192.0.2.73").await.is_empty());
+    assert_eq!(found("192.0.2.72").await, ["2024-02-01T00:00:00.000Z"]);
+    let current = store.get(id).await.expect("get").expect("current");
+    assert_eq!(current.object.version_text(), "2024-02-01T00:00:00.000Z");
     assert_eq!(
         store
             .delete(id, &[t("2024-01-01T00:00:00.000Z")])
@@ -544,24 +583,18 @@ async fn deletion<S: IntelStore>(store: &S) {
             .expect("deletes"),
         1
     );
-    assert_eq!(store.versions(id).await.expect("versions").len(), 2);
-    assert_eq!(
-        store
-            .lookup_value("192.0.2.77", None)
-            .await
-            .expect("lookup")
-            .len(),
-        1
-    );
+    assert_eq!(store.versions(id).await.expect("versions").len(), 1);
+    assert_eq!(found("192.0.2.72").await, ["2024-02-01T00:00:00.000Z"]);
+    put_all(
+        store,
+        &[make("2024-01-01T00:00:00.000Z")],
+        &ObjectMeta::default(),
+    )
+    .await;
     assert_eq!(store.delete(id, &[]).await.expect("deletes"), 2);
     assert!(store.get(id).await.expect("get").is_none());
-    assert!(
-        store
-            .lookup_value("192.0.2.77", None)
-            .await
-            .expect("lookup")
-            .is_empty()
-    );
+    assert!(found("192.0.2.72").await.is_empty());
+    assert!(found("192.0.2.71").await.is_empty());
     assert!(
         store
             .search_text("delete", 10)

@@ -14,7 +14,7 @@ use crate::commands::audit::{self, AuditCommand};
 use crate::commands::export::{self, ExportArgs};
 use crate::commands::import::{self, ImportArgs};
 use crate::commands::init::{self, InitArgs};
-use crate::commands::org::{self as org, CollectionCommand, OrgCommand};
+use crate::commands::org::{self as org, CollectionCommand, OrgCommand, RootCommand};
 use crate::commands::pattern::{self, PatternCommand};
 use crate::commands::search::{self, SearchArgs};
 use crate::commands::serve::{self, ServeArgs};
@@ -61,6 +61,9 @@ enum Command {
     /// Collections and their audiences: add, list, remove.
     #[command(subcommand)]
     Collection(CollectionCommand),
+    /// TAXII API roots beyond the default `hub`: add, list, remove.
+    #[command(subcommand)]
+    Root(RootCommand),
     /// Users of organizations: add, list, remove.
     #[command(subcommand)]
     User(UserCommand),
@@ -103,6 +106,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Collection(cmd) => {
             with_store(&data, |store| Box::pin(org::run_collection(store, cmd)))
         }
+        Command::Root(cmd) => with_store(&data, |store| Box::pin(org::run_root(store, cmd))),
         Command::Audit(cmd) => with_store(&data, |store| Box::pin(audit::run(store, cmd))),
         Command::User(cmd) => with_store(&data, |store| Box::pin(user::run_user(store, cmd))),
         Command::Token(cmd) => with_store(&data, |store| Box::pin(user::run_token(store, cmd))),

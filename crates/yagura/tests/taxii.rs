@@ -7,121 +7,15 @@
 
 mod common;
 use common::cases::*;
+use common::server::{ACCEPT, get, request, serve};
 use common::yagura;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
+use std::io::Write as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-/// A running `yagura serve`, stopped (by its PID) when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .env("YAGURA_DATA", data)
-        .env_remove("YAGURA_CONFIG")
-        .env_remove("YAGURA_DEFAULT_TLP")
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("a line before exit").expect("reads");
-        if let Some(rest) = line.split("http://").nth(1) {
-            break rest.split('/').next().expect("address").to_owned();
-        }
-    };
-    // Keep draining stderr so the server never blocks on it.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
-/// A response: status, lower-cased headers, body.
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Response {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection.
-fn request(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Response {
-    let mut s = TcpStream::connect(addr).expect("connects");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    s.write_all(head.as_bytes()).expect("writes");
-    let _ = s.write_all(body);
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .expect("status");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Response {
-        status,
-        headers,
-        body: body.to_owned(),
-    }
-}
-
-const ACCEPT: &str = "application/taxii+json;version=2.1";
-
-fn get(addr: &str, path: &str, token: &str) -> Response {
-    let auth = format!("Bearer {token}");
-    request(
-        addr,
-        "GET",
-        path,
-        &[("Accept", ACCEPT), ("Authorization", &auth)],
-        b"",
-    )
-}
 
 fn token(data: &Path, user: &str, org: &str) -> String {
     ok(&yagura(
@@ -470,23 +364,28 @@ fn taxii_serves_each_organization_what_the_policy_allows() {
         delete(&isac, &format!("/hub/collections/shared/objects/{one}/")).status,
         404
     );
+    // The current version goes: the older one is served as current.
     assert_eq!(
         delete(
             &isac,
             &format!("{path20}?match[version]=2026-02-01T00:00:00.000Z")
         )
         .status,
-        400
+        200
     );
+    assert_eq!(
+        modified("match[version]=last"),
+        ["2026-01-01T00:00:00.000Z"]
+    );
+    assert_eq!(modified("match[version]=all"), ["2026-01-01T00:00:00.000Z"]);
     assert_eq!(
         delete(
             &isac,
-            &format!("{path20}?match[version]=2026-01-01T00:00:00.000Z")
+            &format!("{path20}?match[version]=2026-02-01T00:00:00.000Z")
         )
         .status,
-        200
+        404
     );
-    assert_eq!(modified("match[version]=all"), ["2026-02-01T00:00:00.000Z"]);
     assert_eq!(delete(&isac, &path20).status, 200);
     assert_eq!(get(addr, &path20, &isac).status, 404);
     assert_eq!(delete(&isac, &path20).status, 404);

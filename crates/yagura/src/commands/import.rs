@@ -16,6 +16,8 @@ use yagura_stix::validate::{Options, validate_object};
 use yagura_stix::{StixObject, StixVersion, Tlp};
 use yagura_store::SqliteStore;
 
+mod medallion;
+
 #[derive(Debug, Args)]
 pub(crate) struct ImportArgs {
     /// Files or folders (searched for .json and .json.gz); "-" for stdin.
@@ -74,6 +76,9 @@ pub(crate) enum Format {
     Lines,
     /// MISP event JSON: an event, a list of events, a REST search result.
     Misp,
+    /// A medallion (TAXII 2.1 reference server) memory-backend file: API
+    /// roots, collections, objects with their date_added, status, users.
+    Medallion,
 }
 
 fn format_of(path: &Path, asked: Format) -> Format {
@@ -400,6 +405,7 @@ async fn import_file(
     match format_of(path, args.format) {
         Format::Csv | Format::Lines => import_list(store, path, args).await,
         Format::Misp => import_misp(store, path, args).await,
+        Format::Medallion => medallion::import(store, path, args).await,
         Format::Auto | Format::Stix if args.format == Format::Auto && is_misp(path)? => {
             import_misp(store, path, args).await
         }

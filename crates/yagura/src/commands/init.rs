@@ -43,7 +43,7 @@ pub(crate) async fn run(store: &SqliteStore, args: InitArgs) -> Result<ExitCode>
                 description: Some(
                     "Threat actors that target Japan and East Asia (MISP galaxy and ATT&CK derived), their targets, and MITRE ATT&CK Enterprise".to_owned(),
                 ),
-                audience: Vec::new(),
+                ..Collection::new(regional.clone(), "")
             })
             .await?;
     }

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use serde_json::json;
-use yagura_core::{Collection, CollectionId, Directory, Jurisdiction, Org, OrgId};
+use yagura_core::{
+    ApiRoot, Collection, CollectionId, DEFAULT_API_ROOT, Directory, Jurisdiction, Org, OrgId,
+};
 use yagura_store::SqliteStore;
 
 use super::search::Output;
@@ -58,6 +60,15 @@ pub(crate) enum CollectionCommand {
         /// (comma-separated; none by default).
         #[arg(long, value_delimiter = ',')]
         audience: Vec<OrgId>,
+        /// The TAXII API root it is served under (see `yagura root add`).
+        #[arg(long, default_value = DEFAULT_API_ROOT)]
+        root: String,
+        /// Nobody but admins adds to it.
+        #[arg(long, conflicts_with = "write_only")]
+        read_only: bool,
+        /// Nobody but admins reads it (a drop box).
+        #[arg(long)]
+        write_only: bool,
     },
     /// List the collections.
     List {
@@ -132,11 +143,18 @@ pub(crate) async fn run_collection(
             title,
             description,
             audience,
+            root,
+            read_only,
+            write_only,
         } => {
             for name in &audience {
                 if store.org(name).await?.is_none() {
                     bail!("no organization {name:?} for the audience (see `yagura org add`)");
                 }
+            }
+            if root != DEFAULT_API_ROOT && !store.api_roots().await?.iter().any(|r| r.name == root)
+            {
+                bail!("no API root {root:?} (see `yagura root add`)");
             }
             store
                 .add_collection(&Collection {
@@ -144,6 +162,9 @@ pub(crate) async fn run_collection(
                     title,
                     description,
                     audience,
+                    api_root: root,
+                    readable: !write_only,
+                    writable: !read_only,
                 })
                 .await?;
             eprintln!("added collection {id}");
@@ -156,12 +177,14 @@ pub(crate) async fn run_collection(
                         out,
                         "{}",
                         json!({"id": c.id, "title": c.title,
-                            "description": c.description, "audience": audience})
+                            "description": c.description, "audience": audience,
+                            "root": c.api_root, "readable": c.readable, "writable": c.writable})
                     )?,
                     Output::Table => writeln!(
                         out,
-                        "{:<24} {:<32} {}",
+                        "{:<24} {:<12} {:<32} {}",
                         c.id,
+                        c.api_root,
                         c.title,
                         if audience.is_empty() {
                             "-".to_owned()
@@ -177,6 +200,76 @@ pub(crate) async fn run_collection(
                 bail!("no collection {id:?}");
             }
             eprintln!("removed collection {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RootCommand {
+    /// Add a TAXII API root, served at /NAME/ beside the default `hub`.
+    Add {
+        /// Its name: letters, digits, `-`, `_`, `.`.
+        name: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Its description.
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List the API roots.
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        output: Output,
+    },
+    /// Remove an API root (its collections stay, unreachable over TAXII).
+    Remove {
+        /// Its name.
+        name: String,
+    },
+}
+
+pub(crate) async fn run_root(store: &SqliteStore, cmd: RootCommand) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        RootCommand::Add {
+            name,
+            title,
+            description,
+        } => {
+            if !ApiRoot::valid_name(&name) || name == DEFAULT_API_ROOT {
+                bail!(
+                    "{name:?} cannot be an API root: use 1-64 letters, digits, '-', '_' or '.', not {DEFAULT_API_ROOT:?} or \"taxii2\""
+                );
+            }
+            store
+                .add_api_root(&ApiRoot {
+                    name: name.clone(),
+                    title,
+                    description,
+                })
+                .await?;
+            eprintln!("added API root /{name}/");
+        }
+        RootCommand::List { output } => {
+            for r in store.api_roots().await? {
+                match output {
+                    Output::Json => writeln!(
+                        out,
+                        "{}",
+                        json!({"name": r.name, "title": r.title, "description": r.description})
+                    )?,
+                    Output::Table => writeln!(out, "{:<24} {}", r.name, r.title)?,
+                }
+            }
+        }
+        RootCommand::Remove { name } => {
+            if !store.remove_api_root(&name).await? {
+                bail!("no API root {name:?}");
+            }
+            eprintln!("removed API root {name}");
         }
     }
     Ok(ExitCode::SUCCESS)

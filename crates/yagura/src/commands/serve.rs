@@ -64,13 +64,15 @@ pub(crate) async fn run(
         hub,
         ..ServerConfig::default()
     };
-    let root = config.api_root.clone();
     let app = yagura_server::router(store.clone(), config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let bound = listener.local_addr()?;
-    eprintln!("yagura: TAXII 2.1 at http://{bound}/taxii2/ (API root /{root}/)");
+    eprintln!(
+        "yagura: TAXII 2.1 at http://{bound}/taxii2/ (default API root /{}/)",
+        yagura_core::DEFAULT_API_ROOT
+    );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

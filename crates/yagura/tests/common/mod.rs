@@ -1,6 +1,7 @@
 //! Helpers shared by the binary's end-to-end tests.
 
 pub(crate) mod cases;
+pub(crate) mod server;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -18,5 +18,5 @@ pub use directory::{ApiRoot, Channel, Collection, DEFAULT_API_ROOT, Directory, O
 pub use error::{InvalidId, StoreError};
 pub use ids::{CollectionId, Jurisdiction, OrgId, UserId};
 pub use store::{
-    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, StoreTx, StoredObject, ValueHit,
+    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, RawObject, StoreTx, StoredObject, ValueHit,
 };

@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use yagura_stix::pattern::ValueKind;
-use yagura_stix::{StixObject, Timestamp, Tlp};
+use yagura_stix::{ObjectHead, StixObject, Timestamp, Tlp};
 
 use crate::error::StoreError;
 use crate::ids::{CollectionId, Jurisdiction, OrgId};
@@ -41,6 +41,21 @@ pub enum PutOutcome {
 pub struct StoredObject {
     /// The STIX object.
     pub object: StixObject,
+    /// What the hub recorded about it.
+    pub meta: ObjectMeta,
+    /// When this version was added.
+    pub date_added: Timestamp,
+    /// Whether this is the current version of its id.
+    pub current: bool,
+}
+
+/// A stored object version as its JSON text, with its head parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawObject {
+    /// Its id, type, version and markings.
+    pub head: ObjectHead,
+    /// The object's JSON, as stored.
+    pub body: String,
     /// What the hub recorded about it.
     pub meta: ObjectMeta,
     /// When this version was added.
@@ -171,10 +186,19 @@ pub trait IntelStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<(i64, StoredObject)>, StoreError>> + Send;
 
+    /// As [`IntelStore::page`], with each object as stored (its JSON text)
+    /// and only its head parsed: for paths that send objects out as they
+    /// are, at no cost of building and re-serializing them.
+    fn page_raw(
+        &self,
+        filter: &ObjectFilter,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(i64, RawObject)>, StoreError>> + Send;
+
     /// Deletes versions of an object (all when `versions` is empty) and
-    /// returns how many were deleted. Deleting the current version while an
-    /// older one stays is refused (`StoreError::Unstorable`): promoting the
-    /// older version is not built yet.
+    /// returns how many were deleted. When the current version goes and
+    /// older ones stay, the newest of them becomes current.
     fn delete(
         &self,
         id: &str,

@@ -29,9 +29,9 @@ pub mod audit;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
-use yagura_core::{Channel, CollectionId, Jurisdiction, Org, OrgId, StoredObject};
+use yagura_core::{Channel, CollectionId, Jurisdiction, ObjectMeta, Org, OrgId, StoredObject};
 use yagura_stix::marking::{Sharing, sharing_of, tlp_of};
-use yagura_stix::{StixObject, Tlp};
+use yagura_stix::{ObjectHead, StixObject, Tlp};
 
 /// Hub-wide settings the policy applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,18 +126,21 @@ fn restrict<T: Ord + Clone>(acc: &mut Option<BTreeSet<T>>, more: BTreeSet<T>) {
 impl Subject {
     /// The subject for a stored object.
     pub fn of(stored: &StoredObject, markings: &Markings, hub: &HubPolicy) -> Self {
-        let o = &stored.object;
-        let refs: Vec<&str> = o
-            .get("object_marking_refs")
-            .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-            .unwrap_or_default();
-        let mut tlp = stored.meta.tlp;
-        let mut residency: Option<BTreeSet<Jurisdiction>> = stored
-            .meta
-            .residency
-            .as_ref()
-            .map(|r| r.iter().cloned().collect());
+        Self::of_head(&ObjectHead::of(&stored.object), &stored.meta, markings, hub)
+    }
+
+    /// The subject for an object known by its head (id, type, version,
+    /// markings) and what the hub recorded about it.
+    pub fn of_head(
+        head: &ObjectHead,
+        meta: &ObjectMeta,
+        markings: &Markings,
+        hub: &HubPolicy,
+    ) -> Self {
+        let refs = head.object_marking_refs.iter().map(String::as_str);
+        let mut tlp = meta.tlp;
+        let mut residency: Option<BTreeSet<Jurisdiction>> =
+            meta.residency.as_ref().map(|r| r.iter().cloned().collect());
         let mut recipients: Option<BTreeSet<OrgId>> = None;
         let mut unresolved = Vec::new();
         for r in refs {
@@ -165,7 +168,7 @@ impl Subject {
         }
         let tlp = tlp.unwrap_or(
             if matches!(
-                o.object_type(),
+                head.object_type.as_str(),
                 "marking-definition" | "extension-definition"
             ) {
                 Tlp::Clear
@@ -173,15 +176,14 @@ impl Subject {
                 hub.default_tlp
             },
         );
-        let version = o.version_text().to_owned();
         Self {
-            id: o.id().unwrap_or_default().to_owned(),
-            version,
-            producer: stored.meta.producer.clone(),
+            id: head.id.clone(),
+            version: head.version_text().to_owned(),
+            producer: meta.producer.clone(),
             tlp,
             residency,
             recipients,
-            collection: stored.meta.collection.clone(),
+            collection: meta.collection.clone(),
             unresolved,
         }
     }

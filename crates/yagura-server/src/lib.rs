@@ -61,16 +61,34 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Verified Basic credentials.
     pub basic: Arc<auth::BasicCache>,
+    /// The policy's context (markings, collections, API roots), reused
+    /// for a second.
+    pub context: Arc<release::ContextCache>,
+    /// The audit writer (group commit).
+    pub audit: release::AuditQueue,
 }
 
-/// The application: every route, with the body limit.
+/// The application: every route, with the body limit. Starts the audit
+/// writer, so it must be called on a tokio runtime.
 pub fn router(store: SqliteStore, config: ServerConfig) -> Router {
     let limit = config.max_content_length;
+    let checkpoints = store.clone();
     let state = AppState {
-        store,
+        store: store.clone(),
         config: Arc::new(config),
         basic: Arc::new(auth::BasicCache::default()),
+        context: Arc::new(release::ContextCache::default()),
+        audit: release::AuditQueue::start(store.clone()),
     };
+    // Passive checkpoints between requests (see `SqliteStore::checkpoint`).
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if let Err(e) = checkpoints.checkpoint().await {
+                tracing::warn!("checkpoint: {e}");
+            }
+        }
+    });
     taxii::routes()
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
         .with_state(state)

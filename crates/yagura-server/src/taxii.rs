@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 use yagura_core::{
-    ApiRoot, Channel, Collection, CollectionId, DEFAULT_API_ROOT, Directory, IntelStore,
-    ObjectFilter, ObjectMeta, Role, StoreTx, StoredObject,
+    ApiRoot, Channel, Collection, CollectionId, DEFAULT_API_ROOT, IntelStore, ObjectFilter,
+    ObjectMeta, RawObject, Role, StoreTx,
 };
 use yagura_policy::Recipient;
 use yagura_stix::validate::{Options, validate_object};
@@ -110,11 +110,13 @@ async fn find_root(state: &AppState, root: &str) -> Result<ApiRoot, ApiError> {
         });
     }
     state
-        .store
-        .api_roots()
+        .context
+        .get(&state.store)
         .await?
-        .into_iter()
+        .api_roots
+        .iter()
         .find(|r| r.name == root)
+        .cloned()
         .ok_or_else(|| ApiError::not_found(format!("no API root {root:?}")))
 }
 
@@ -132,10 +134,11 @@ async fn discovery(
     let mut roots = vec![default.clone()];
     roots.extend(
         state
-            .store
-            .api_roots()
+            .context
+            .get(&state.store)
             .await?
-            .into_iter()
+            .api_roots
+            .iter()
             .map(|r| format!("/{}/", r.name)),
     );
     Ok(taxii(&json!({
@@ -200,9 +203,10 @@ async fn collections(
     accepts(&headers)?;
     check_root(&state, &root).await?;
     let list: Vec<Value> = state
-        .store
-        .collections()
+        .context
+        .get(&state.store)
         .await?
+        .collections
         .iter()
         .filter(|c| c.api_root == root && (can_read(&who, c) || can_write(&who, c)))
         .map(|c| collection_json(&who, c))
@@ -227,11 +231,13 @@ async fn visible(
         .parse()
         .map_err(|_| ApiError::not_found("no such collection"))?;
     state
-        .store
-        .collections()
+        .context
+        .get(&state.store)
         .await?
-        .into_iter()
+        .collections
+        .iter()
         .find(|c| c.id == id && c.api_root == root && (can_read(who, c) || can_write(who, c)))
+        .cloned()
         .ok_or_else(|| ApiError::not_found("no such collection"))
 }
 
@@ -344,7 +350,7 @@ fn parse_query(raw: Option<&str>, state: &AppState) -> Result<Query, ApiError> {
 
 /// One page of released objects and whether more may follow.
 struct Page {
-    objects: Vec<StoredObject>,
+    objects: Vec<RawObject>,
     more: bool,
     next: i64,
     /// Whether this is the first page (the request named no `next`).
@@ -373,35 +379,30 @@ async fn released_page(
     };
     let mut rows = state
         .store
-        .page(&filter, q.next.unwrap_or(0), limit + 1)
+        .page_raw(&filter, q.next.unwrap_or(0), limit + 1)
         .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = rows.last().map_or(0, |(p, _)| *p);
     let versions: Vec<Timestamp> = q.versions.clone();
     let spec_versions = q.spec_versions.clone();
-    let wanted = move |o: &StoredObject, _: &yagura_policy::Subject| {
-        let version_ok = versions.is_empty()
-            || o.object
-                .modified()
-                .or_else(|| o.object.created())
-                .is_some_and(|m| versions.contains(&m));
-        let spec = o.object.spec_version().unwrap_or("2.0");
+    let wanted = move |o: &RawObject, _: &yagura_policy::Subject| {
+        let version_ok =
+            versions.is_empty() || o.head.version().is_some_and(|m| versions.contains(&m));
+        let spec = o.head.spec_version.as_deref().unwrap_or("2.0");
         version_ok && (spec_versions.is_empty() || spec_versions.iter().any(|s| s == spec))
     };
-    let mut releaser = Releaser::new(
+    let mut releaser = Releaser::with(
         &state.store,
         Recipient::org(&who.org),
         Channel::Taxii,
         state.config.hub.clone(),
-    )
-    .await?;
+        state.context.get(&state.store).await?,
+        Some(state.audit.clone()),
+    );
     let objects = releaser
-        .release(rows.into_iter().map(|(_, o)| o).collect(), wanted)
-        .await?
-        .into_iter()
-        .map(|(o, _)| o)
-        .collect();
+        .release_raw(rows.into_iter().map(|(_, o)| o).collect(), wanted)
+        .await?;
     Ok(Page {
         objects,
         more,
@@ -410,15 +411,13 @@ async fn released_page(
     })
 }
 
-/// The envelope `{"more", "next", key: [...]}` with the items
-/// serialized straight into the body (no copy of the objects), and the
-/// date-added headers.
-fn envelope<T: serde::Serialize>(
-    page: &Page,
-    key: &str,
-    items: &[T],
-) -> Result<Response, ApiError> {
-    let mut body = format!("{{\"more\":{}", page.more);
+/// The envelope `{"more", "next", key: [...]}` with the items (JSON texts:
+/// stored objects go out as stored) written straight into the body, and
+/// the date-added headers.
+fn envelope<S: AsRef<str>>(page: &Page, key: &str, items: &[S]) -> Response {
+    let size: usize = items.iter().map(|i| i.as_ref().len() + 1).sum();
+    let mut body = String::with_capacity(size + 64);
+    body.push_str(&format!("{{\"more\":{}", page.more));
     if page.more {
         body.push_str(&format!(",\"next\":\"{}\"", page.next));
     }
@@ -428,8 +427,7 @@ fn envelope<T: serde::Serialize>(
             if i > 0 {
                 body.push(',');
             }
-            let text = serde_json::to_string(item).map_err(|e| ApiError::internal(&e))?;
-            body.push_str(&text);
+            body.push_str(item.as_ref());
         }
         body.push(']');
     }
@@ -448,7 +446,7 @@ fn envelope<T: serde::Serialize>(
             }
         }
     }
-    Ok(r)
+    r
 }
 
 /// What a page is of.
@@ -516,8 +514,8 @@ async fn objects(
         Target::Collection,
     )
     .await?;
-    let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
-    envelope(&page, "objects", &items)
+    let items: Vec<&str> = page.objects.iter().map(|o| o.body.as_str()).collect();
+    Ok(envelope(&page, "objects", &items))
 }
 
 async fn object(
@@ -532,8 +530,8 @@ async fn object(
     if page.objects.is_empty() {
         return Err(ApiError::not_found("no such object"));
     }
-    let items: Vec<_> = page.objects.iter().map(|o| o.object.properties()).collect();
-    envelope(&page, "objects", &items)
+    let items: Vec<&str> = page.objects.iter().map(|o| o.body.as_str()).collect();
+    Ok(envelope(&page, "objects", &items))
 }
 
 async fn manifest(
@@ -552,19 +550,20 @@ async fn manifest(
         Target::Collection,
     )
     .await?;
-    let items: Vec<Value> = page
+    let items: Vec<String> = page
         .objects
         .iter()
         .map(|o| {
             json!({
-                "id": o.object.id(),
+                "id": o.head.id,
                 "date_added": taxii_time(o.date_added),
-                "version": o.object.version_text(),
+                "version": o.head.version_text(),
                 "media_type": STIX_TYPE,
             })
+            .to_string()
         })
         .collect();
-    envelope(&page, "objects", &items)
+    Ok(envelope(&page, "objects", &items))
 }
 
 /// 415 unless the body is TAXII 2.1 JSON.
@@ -672,6 +671,8 @@ async fn add_objects(
         let mut tx = state.store.begin().await?;
         tx.put_batch(&objects).await?;
         tx.commit().await?;
+        // New marking definitions count at once.
+        state.context.invalidate();
     }
     let now = taxii_time(Timestamp::now());
     let successes: Vec<Value> = keys
@@ -733,17 +734,14 @@ async fn versions(
     if page.objects.is_empty() && page.first {
         return Err(ApiError::not_found("no such object"));
     }
-    let mut list: Vec<&str> = page
-        .objects
-        .iter()
-        .map(|o| o.object.version_text())
-        .collect();
+    let mut list: Vec<&str> = page.objects.iter().map(|o| o.head.version_text()).collect();
     list.sort_by_key(|v| {
         Timestamp::parse(v)
             .map(Timestamp::sortable)
             .unwrap_or_default()
     });
-    envelope(&page, "versions", &list)
+    let list: Vec<String> = list.iter().map(|v| Value::from(*v).to_string()).collect();
+    Ok(envelope(&page, "versions", &list))
 }
 
 /// DELETE one object from a collection: all its versions, or those named by
@@ -783,7 +781,9 @@ async fn delete_object(
     if o.meta.producer.as_ref() != Some(&who.org.name) && who.user.role != Role::Admin {
         return Err(ApiError::not_found("no such object"));
     }
-    match state.store.delete(&object_id, &q.versions).await {
+    let deleted = state.store.delete(&object_id, &q.versions).await;
+    state.context.invalidate();
+    match deleted {
         Ok(0) => Err(ApiError::not_found("no such version")),
         Ok(_) => Ok(taxii(&json!({}))),
         Err(yagura_core::StoreError::Unstorable { reason, .. }) => {

@@ -22,6 +22,6 @@ pub use error::{
 };
 pub use id::Identifier;
 pub use marking::Tlp;
-pub use object::StixObject;
+pub use object::{ObjectHead, StixObject};
 pub use timestamp::Timestamp;
 pub use version::StixVersion;

@@ -151,3 +151,92 @@ pub(crate) fn json_kind(v: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+/// The few properties of a serialized object that sharing needs (id, type,
+/// version, spec version, markings), read without building the whole
+/// object: the TAXII server pages stored JSON out as it was stored and
+/// parses only this.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ObjectHead {
+    /// `id`.
+    #[serde(default)]
+    pub id: String,
+    /// `type`.
+    #[serde(rename = "type", default)]
+    pub object_type: String,
+    /// `spec_version`, absent on STIX 2.0 objects.
+    #[serde(default)]
+    pub spec_version: Option<String>,
+    /// `created`.
+    #[serde(default)]
+    pub created: Option<String>,
+    /// `modified`.
+    #[serde(default)]
+    pub modified: Option<String>,
+    /// `object_marking_refs`.
+    #[serde(default)]
+    pub object_marking_refs: Vec<String>,
+}
+
+impl ObjectHead {
+    /// Reads the head of one serialized object.
+    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    /// The head of an object in hand.
+    pub fn of(object: &StixObject) -> Self {
+        let text = |k: &str| object.get_str(k).map(str::to_owned);
+        Self {
+            id: object.id().unwrap_or_default().to_owned(),
+            object_type: object.object_type().to_owned(),
+            spec_version: text("spec_version"),
+            created: text("created"),
+            modified: text("modified"),
+            object_marking_refs: object
+                .get("object_marking_refs")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `modified`, else `created`, else empty, as [`StixObject::version_text`].
+    pub fn version_text(&self) -> &str {
+        self.modified
+            .as_deref()
+            .or(self.created.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// The version as a timestamp, if it is one.
+    pub fn version(&self) -> Option<Timestamp> {
+        Timestamp::parse(self.version_text()).ok()
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+
+    #[test]
+    fn the_head_matches_the_object() {
+        let text = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--00000001-0000-4000-8000-000000000000","created":"2026-01-01T00:00:00.000Z","modified":"2026-02-01T00:00:00.000Z","object_marking_refs":["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"],"pattern":"[ipv4-addr:value = '192.0.2.1']","nested":{"modified":"x","object_marking_refs":[1]}}"#;
+        let object: StixObject = serde_json::from_str(text).expect("object");
+        let head = ObjectHead::parse(text).expect("head");
+        assert_eq!(head, ObjectHead::of(&object));
+        assert_eq!(head.version_text(), object.version_text());
+        assert_eq!(head.object_marking_refs.len(), 1);
+        let bare =
+            ObjectHead::parse(r#"{"type":"ipv4-addr","id":"ipv4-addr--1","value":"192.0.2.1"}"#)
+                .expect("head");
+        assert_eq!(bare.version_text(), "");
+        assert!(bare.version().is_none());
+        assert!(ObjectHead::parse(r#"{"type":"indicator","modified":7}"#).is_err());
+    }
+}

@@ -23,10 +23,11 @@ use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor as _, Row as _};
 use yagura_core::{
-    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, StoreError, StoreTx, StoredObject, ValueHit,
+    IntelStore, ObjectFilter, ObjectMeta, PutOutcome, RawObject, StoreError, StoreTx, StoredObject,
+    ValueHit,
 };
 use yagura_stix::pattern::ValueKind;
-use yagura_stix::{StixObject, Timestamp, Tlp};
+use yagura_stix::{ObjectHead, StixObject, Timestamp, Tlp};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "yagura.db";
@@ -68,7 +69,7 @@ impl SqliteStore {
                     conn.execute("PRAGMA cache_size = -65536").await?;
                     // Fewer, larger checkpoints: hot index pages are copied
                     // back once per 64 MB of WAL instead of once per 4 MB.
-                    conn.execute("PRAGMA wal_autocheckpoint = 16384").await?;
+                    conn.execute("PRAGMA wal_autocheckpoint = 1000").await?;
                     Ok(())
                 })
             })
@@ -91,6 +92,19 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter().map(stored).collect()
+    }
+
+    /// Copies what the write-ahead log holds into the database without
+    /// blocking readers or writers (a passive checkpoint). A server calls
+    /// it often, so that the checkpoint SQLite runs after a commit that
+    /// fills the log (every 16,384 pages, sized for imports) finds little
+    /// left to copy and does not stall that commit's request.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -168,36 +182,211 @@ macro_rules! select_objects {
     };
 }
 
-fn stored(row: &AnyRow) -> Result<StoredObject, StoreError> {
-    let id: String = row.try_get("id").map_err(backend)?;
-    let version: String = row.try_get("version").map_err(backend)?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        id: id.clone(),
-        modified: version.clone(),
-        reason,
-    };
-    let body: String = row.try_get("body").map_err(backend)?;
-    let value: Value = serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
-    let object = StixObject::from_value(value).map_err(|e| corrupt(e.to_string()))?;
-    let text = |col: &str| -> Result<Option<String>, StoreError> {
+/// The columns of one stored version, as text.
+struct Columns<'a> {
+    id: &'a str,
+    version: &'a str,
+    current: bool,
+    producer: Option<&'a str>,
+    tlp: Option<&'a str>,
+    residency: Option<&'a str>,
+    collection: Option<&'a str>,
+    date_added: &'a str,
+}
+
+impl Columns<'_> {
+    /// The version as stored: the body's text, its head parsed.
+    fn raw(&self, body: String) -> Result<RawObject, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            id: self.id.to_owned(),
+            modified: self.version.to_owned(),
+            reason,
+        };
+        let head = ObjectHead::parse(&body).map_err(|e| corrupt(e.to_string()))?;
+        let meta = ObjectMeta {
+            producer: self.producer.and_then(|p| p.parse().ok()),
+            tlp: self.tlp.and_then(|t| t.parse::<Tlp>().ok()),
+            residency: self
+                .residency
+                .map(|r| r.split(',').filter_map(|j| j.parse().ok()).collect()),
+            collection: self.collection.and_then(|c| c.parse().ok()),
+        };
+        let date_added = Timestamp::parse(self.date_added).map_err(|e| corrupt(e.to_string()))?;
+        Ok(RawObject {
+            head,
+            body,
+            meta,
+            date_added,
+            current: self.current,
+        })
+    }
+}
+
+/// A row of `select_objects!` as stored: the body's text, its head parsed.
+fn raw(row: &AnyRow) -> Result<RawObject, StoreError> {
+    let text = |col: &str| -> Result<String, StoreError> { row.try_get(col).map_err(backend) };
+    let opt = |col: &str| -> Result<Option<String>, StoreError> {
         row.try_get::<Option<String>, _>(col).map_err(backend)
     };
-    let meta = ObjectMeta {
-        producer: text("producer")?.and_then(|p| p.parse().ok()),
-        tlp: text("tlp")?.and_then(|t| t.parse::<Tlp>().ok()),
-        residency: text("residency")?
-            .map(|r| r.split(',').filter_map(|j| j.parse().ok()).collect()),
-        collection: text("collection")?.and_then(|c| c.parse().ok()),
+    let (id, version, added) = (text("id")?, text("version")?, text("date_added")?);
+    let (producer, tlp, residency, collection) = (
+        opt("producer")?,
+        opt("tlp")?,
+        opt("residency")?,
+        opt("collection")?,
+    );
+    Columns {
+        id: &id,
+        version: &version,
+        current: row.try_get::<i64, _>("is_current").map_err(backend)? == 1,
+        producer: producer.as_deref(),
+        tlp: tlp.as_deref(),
+        residency: residency.as_deref(),
+        collection: collection.as_deref(),
+        date_added: &added,
+    }
+    .raw(text("body")?)
+}
+
+/// Separates the records of a packed page (see `page_raw`): JSON as
+/// serde_json writes it never holds a raw control character.
+const RECORD: char = '\u{1e}';
+/// Separates the fields of a packed record.
+const FIELD: char = '\u{1f}';
+
+fn non_empty(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
+}
+
+/// One record of a packed page: position, columns, body.
+fn unpack(record: &str) -> Result<(i64, RawObject), StoreError> {
+    let bad = |why: &str| StoreError::Corrupt {
+        id: record.chars().take(80).collect(),
+        modified: String::new(),
+        reason: format!("packed page record: {why}"),
     };
-    let added: String = row.try_get("date_added").map_err(backend)?;
-    let date_added = Timestamp::parse(&added).map_err(|e| corrupt(e.to_string()))?;
-    let current = row.try_get::<i64, _>("is_current").map_err(backend)? == 1;
+    let f: Vec<&str> = record.splitn(10, FIELD).collect();
+    let [
+        pos,
+        id,
+        version,
+        current,
+        producer,
+        tlp,
+        residency,
+        collection,
+        added,
+        body,
+    ] = f[..]
+    else {
+        return Err(bad("not 10 fields"));
+    };
+    let pos: i64 = pos.parse().map_err(|_| bad("position"))?;
+    let raw = Columns {
+        id,
+        version,
+        current: current == "1",
+        producer: non_empty(producer),
+        tlp: non_empty(tlp),
+        residency: non_empty(residency),
+        collection: non_empty(collection),
+        date_added: added,
+    }
+    .raw(body.to_owned())?;
+    Ok((pos, raw))
+}
+
+fn stored(row: &AnyRow) -> Result<StoredObject, StoreError> {
+    let raw = raw(row)?;
+    let corrupt = |reason: String| StoreError::Corrupt {
+        id: raw.head.id.clone(),
+        modified: raw.head.version_text().to_owned(),
+        reason,
+    };
+    let value: Value = serde_json::from_str(&raw.body).map_err(|e| corrupt(e.to_string()))?;
+    let object = StixObject::from_value(value).map_err(|e| corrupt(e.to_string()))?;
     Ok(StoredObject {
         object,
-        meta,
-        date_added,
-        current,
+        meta: raw.meta,
+        date_added: raw.date_added,
+        current: raw.current,
     })
+}
+
+impl SqliteStore {
+    /// The rows of a page (see `IntelStore::page`), with their position as
+    /// `pos`.
+    async fn page_rows(
+        &self,
+        filter: &ObjectFilter,
+        after: i64,
+        limit: u32,
+        packed: bool,
+    ) -> Result<Vec<AnyRow>, StoreError> {
+        // Only the conditions a filter uses are written, so that SQLite can
+        // pick the index they allow (the partial index of current versions
+        // by type, the collection index): `x IS NULL OR …` would hide them.
+        // Only placeholders are spliced in; every value is bound.
+        let mut clauses = vec!["o.rowid > $1".to_owned()];
+        let mut texts: Vec<String> = Vec::new();
+        let mut param = |value: String| {
+            texts.push(value);
+            format!("${}", texts.len() + 2)
+        };
+        if !filter.all_versions {
+            clauses.push("o.is_current = 1".to_owned());
+        }
+        if !filter.revoked {
+            clauses.push("o.revoked = 0".to_owned());
+        }
+        if filter.first_versions {
+            clauses.push(
+                "o.version = (SELECT MIN(f.version) FROM objects f WHERE f.id = o.id)".to_owned(),
+            );
+        }
+        if let Some(c) = &filter.collection {
+            clauses.push(format!("o.collection = {}", param(c.as_str().to_owned())));
+        }
+        if let Some(t) = filter.modified_since {
+            clauses.push(format!("o.version >= {}", param(t.sortable())));
+        }
+        if let Some(t) = filter.added_after {
+            clauses.push(format!("o.date_added > {}", param(t.sortable())));
+        }
+        for (column, values) in [("type", &filter.types), ("id", &filter.ids)] {
+            if !values.is_empty() {
+                let marks: Vec<String> = values.iter().map(|v| param(v.clone())).collect();
+                clauses.push(format!("o.{column} IN ({})", marks.join(", ")));
+            }
+        }
+        let sql = if packed {
+            // The whole page as one value: the sqlx worker hands rows over
+            // one by one (a channel send and three copies each), which cost
+            // more than the query.
+            format!(
+                "SELECT group_concat(o.pos || char(31) || o.id || char(31) || o.version || char(31) || \
+                 o.is_current || char(31) || IFNULL(o.producer, '') || char(31) || \
+                 IFNULL(o.tlp, '') || char(31) || IFNULL(o.residency, '') || char(31) || \
+                 IFNULL(o.collection, '') || char(31) || o.date_added || char(31) || o.body, \
+                 char(30) ORDER BY o.pos) AS page FROM ({} FROM objects o WHERE {} ORDER BY o.rowid LIMIT $2) o",
+                select_objects!(", o.rowid AS pos"),
+                clauses.join(" AND ")
+            )
+        } else {
+            format!(
+                "{} FROM objects o WHERE {} ORDER BY o.rowid LIMIT $2",
+                select_objects!(", o.rowid AS pos"),
+                clauses.join(" AND ")
+            )
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::from(limit));
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.fetch_all(&self.pool).await.map_err(backend)
+    }
 }
 
 impl IntelStore for SqliteStore {
@@ -326,57 +515,26 @@ impl IntelStore for SqliteStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<(i64, StoredObject)>, StoreError> {
-        // Only the conditions a filter uses are written, so that SQLite can
-        // pick the index they allow (the partial index of current versions
-        // by type, the collection index): `x IS NULL OR …` would hide them.
-        // Only placeholders are spliced in; every value is bound.
-        let mut clauses = vec!["o.rowid > $1".to_owned()];
-        let mut texts: Vec<String> = Vec::new();
-        let mut param = |value: String| {
-            texts.push(value);
-            format!("${}", texts.len() + 2)
-        };
-        if !filter.all_versions {
-            clauses.push("o.is_current = 1".to_owned());
-        }
-        if !filter.revoked {
-            clauses.push("o.revoked = 0".to_owned());
-        }
-        if filter.first_versions {
-            clauses.push(
-                "o.version = (SELECT MIN(f.version) FROM objects f WHERE f.id = o.id)".to_owned(),
-            );
-        }
-        if let Some(c) = &filter.collection {
-            clauses.push(format!("o.collection = {}", param(c.as_str().to_owned())));
-        }
-        if let Some(t) = filter.modified_since {
-            clauses.push(format!("o.version >= {}", param(t.sortable())));
-        }
-        if let Some(t) = filter.added_after {
-            clauses.push(format!("o.date_added > {}", param(t.sortable())));
-        }
-        for (column, values) in [("type", &filter.types), ("id", &filter.ids)] {
-            if !values.is_empty() {
-                let marks: Vec<String> = values.iter().map(|v| param(v.clone())).collect();
-                clauses.push(format!("o.{column} IN ({})", marks.join(", ")));
-            }
-        }
-        let sql = format!(
-            "{} FROM objects o WHERE {} ORDER BY o.rowid LIMIT $2",
-            select_objects!(", o.rowid AS pos"),
-            clauses.join(" AND ")
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(after)
-            .bind(i64::from(limit));
-        for t in texts {
-            q = q.bind(t);
-        }
-        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+        let rows = self.page_rows(filter, after, limit, false).await?;
         rows.iter()
             .map(|r| Ok((r.try_get::<i64, _>("pos").map_err(backend)?, stored(r)?)))
             .collect()
+    }
+
+    async fn page_raw(
+        &self,
+        filter: &ObjectFilter,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, RawObject)>, StoreError> {
+        let rows = self.page_rows(filter, after, limit, true).await?;
+        let Some(row) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let Some(page) = row.try_get::<Option<String>, _>("page").map_err(backend)? else {
+            return Ok(Vec::new());
+        };
+        page.split(RECORD).map(unpack).collect()
     }
 
     async fn delete(&self, id: &str, versions: &[Timestamp]) -> Result<u64, StoreError> {

@@ -168,16 +168,7 @@ fn write_files(dir: &Path, files: &[(String, String)]) -> Result<()> {
 
 /// Marking-definition ids an object references.
 fn marking_refs(o: &StixObject) -> Vec<String> {
-    let mut out: Vec<String> = o
-        .get("object_marking_refs")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut out = yagura_stix::ObjectHead::of(o).object_marking_refs;
     if let Some(Value::Array(g)) = o.get("granular_markings") {
         out.extend(
             g.iter()

@@ -70,10 +70,14 @@ impl FromRequestParts<AppState> for Principal {
         let (scheme, credentials) = header.trim().split_once(' ').unwrap_or((header, ""));
         let user = match scheme.to_ascii_lowercase().as_str() {
             "bearer" => {
-                state
+                // The user and its organization in one query.
+                let found = state
                     .store
-                    .user_by_token(&token_hash(credentials.trim()))
-                    .await?
+                    .token_principal(&token_hash(credentials.trim()))
+                    .await?;
+                return found
+                    .map(|(user, org)| Self { user, org })
+                    .ok_or_else(ApiError::unauthorized);
             }
             "basic" => basic(state, credentials.trim()).await?,
             _ => None,

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod readahead;
 pub mod release;
 pub mod secrets;
 mod taxii;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub context: Arc<release::ContextCache>,
     /// The audit writer (group commit).
     pub audit: release::AuditQueue,
+    /// Pages read ahead for paging clients.
+    pub readahead: Arc<readahead::ReadAhead>,
 }
 
 /// The application: every route, with the body limit. Starts the audit
@@ -79,6 +82,7 @@ pub fn router(store: SqliteStore, config: ServerConfig) -> Router {
         basic: Arc::new(auth::BasicCache::default()),
         context: Arc::new(release::ContextCache::default()),
         audit: release::AuditQueue::start(store.clone()),
+        readahead: Arc::new(readahead::ReadAhead::default()),
     };
     // Passive checkpoints between requests (see `SqliteStore::checkpoint`).
     tokio::spawn(async move {

@@ -23,6 +23,7 @@ use yagura_stix::{StixObject, Timestamp};
 
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::readahead::PageKey;
 use crate::release::Releaser;
 use crate::{AppState, STIX_TYPE, TAXII_TYPE};
 
@@ -377,13 +378,22 @@ async fn released_page(
         revoked: true,
         ..ObjectFilter::default()
     };
-    let mut rows = state
-        .store
-        .page_raw(&filter, q.next.unwrap_or(0), limit + 1)
-        .await?;
+    let after = q.next.unwrap_or(0);
+    let key = PageKey::new(&filter, after, limit + 1);
+    let mut rows = match state.readahead.take(&key) {
+        Some(rows) => rows,
+        None => state.store.page_raw(&filter, after, limit + 1).await?,
+    };
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next = rows.last().map_or(0, |(p, _)| *p);
+    // A client that pages on (it named `next`) gets the following page
+    // read while it reads this one.
+    if more && q.next.is_some() {
+        state
+            .readahead
+            .start(&state.store, filter.clone(), next, limit + 1);
+    }
     let versions: Vec<Timestamp> = q.versions.clone();
     let spec_versions = q.spec_versions.clone();
     let wanted = move |o: &RawObject, _: &yagura_policy::Subject| {
@@ -671,8 +681,9 @@ async fn add_objects(
         let mut tx = state.store.begin().await?;
         tx.put_batch(&objects).await?;
         tx.commit().await?;
-        // New marking definitions count at once.
+        // New marking definitions count at once; pages read ahead are stale.
         state.context.invalidate();
+        state.readahead.clear();
     }
     let now = taxii_time(Timestamp::now());
     let successes: Vec<Value> = keys
@@ -783,6 +794,7 @@ async fn delete_object(
     }
     let deleted = state.store.delete(&object_id, &q.versions).await;
     state.context.invalidate();
+    state.readahead.clear();
     match deleted {
         Ok(0) => Err(ApiError::not_found("no such version")),
         Ok(_) => Ok(taxii(&json!({}))),

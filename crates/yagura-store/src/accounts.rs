@@ -2,7 +2,7 @@
 
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
-use yagura_core::{Accounts, StoreError, TokenInfo, User, UserId};
+use yagura_core::{Accounts, Org, StoreError, TokenInfo, User, UserId};
 
 use crate::sharing::{conflict, corrupt};
 use crate::{SqliteStore, backend};
@@ -129,6 +129,35 @@ impl Accounts for SqliteStore {
 }
 
 impl SqliteStore {
+    /// The user a token hash belongs to and its organization, in one
+    /// query (what every bearer request asks); none if either is gone.
+    pub async fn token_principal(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(User, Org)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.name, u.org, u.role, o.jurisdiction, o.sector, o.community \
+             FROM tokens t JOIN users u ON u.name = t.user_name JOIN orgs o ON o.name = u.org \
+             WHERE t.token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(r) = row else { return Ok(None) };
+        let user = user_row(&r)?;
+        let jurisdiction: String = r.try_get("jurisdiction").map_err(backend)?;
+        let org = Org {
+            name: user.org.clone(),
+            jurisdiction: jurisdiction
+                .parse()
+                .map_err(|e| corrupt("org", user.org.as_str(), e))?,
+            sector: r.try_get("sector").map_err(backend)?,
+            community: r.try_get::<i64, _>("community").map_err(backend)? != 0,
+        };
+        Ok(Some((user, org)))
+    }
+
     /// Keeps a TAXII status resource (JSON text) for an organization.
     pub async fn put_status(
         &self,

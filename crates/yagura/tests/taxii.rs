@@ -490,3 +490,113 @@ print(json.dumps(out))
     assert_eq!(indicators, direct.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Paging stays exact while the collection changes under it, pages read
+/// ahead included: an object versioned on a page not yet read comes once,
+/// in its new version; an object added comes; nothing comes twice.
+#[test]
+fn paging_stays_exact_while_objects_are_added_and_versioned() {
+    let dir = scratch("taxii-moving");
+    let data = dir.join("data");
+    ok(&yagura(
+        &data,
+        &["org", "add", "p", "--jurisdiction", "JP", "--community"],
+    ));
+    ok(&yagura(
+        &data,
+        &["collection", "add", "c", "--title", "C", "--audience", "p"],
+    ));
+    let indicator = |n: u32, modified: &str| {
+        serde_json::json!({"type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--{n:08x}-0000-4000-8000-00000000cafe"),
+            "created": "2026-01-01T00:00:00.000Z", "modified": modified,
+            "pattern": format!("[ipv4-addr:value = '198.51.100.{n}']"), "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z"})
+    };
+    let first: Vec<Value> = (1..=10)
+        .map(|n| indicator(n, "2026-01-01T00:00:00.000Z"))
+        .collect();
+    let file = dir.join("first.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": first}).to_string(),
+    )
+    .expect("writes");
+    let path = file.to_str().expect("path");
+    ok(&yagura(
+        &data,
+        &["import", "--org", "p", "--collection", "c", path],
+    ));
+    let t = token(&data, "p-bot", "p");
+    let server = serve(&data, &[]);
+    let addr = server.addr.as_str();
+    let auth = format!("Bearer {t}");
+    let post = |objects: Vec<Value>| {
+        let body = serde_json::json!({ "objects": objects }).to_string();
+        let r = request(
+            addr,
+            "POST",
+            "/hub/collections/c/objects/",
+            &[
+                ("Accept", ACCEPT),
+                ("Content-Type", ACCEPT),
+                ("Authorization", &auth),
+            ],
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert_eq!(r.json()["success_count"], objects_len(&body));
+    };
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut next: Option<String> = None;
+    let mut page = 0;
+    loop {
+        let mut path = "/hub/collections/c/objects/?limit=2".to_owned();
+        if let Some(n) = &next {
+            path.push_str(&format!("&next={n}"));
+        }
+        let r = get(addr, &path, &t);
+        assert_eq!(r.status, 200, "{}", r.body);
+        let body = r.json();
+        for o in body["objects"].as_array().into_iter().flatten() {
+            seen.push((
+                o["id"].as_str().expect("id").to_owned(),
+                o["modified"].as_str().expect("modified").to_owned(),
+            ));
+        }
+        page += 1;
+        if page == 2 {
+            // Pages 1-2 hold objects 1-4; page 3 was read ahead (page 2
+            // named `next`). Version object 6, add object 11.
+            post(vec![
+                indicator(6, "2026-03-01T00:00:00.000Z"),
+                indicator(11, "2026-01-01T00:00:00.000Z"),
+            ]);
+        }
+        if body["more"] != true {
+            break;
+        }
+        next = Some(body["next"].as_str().expect("next").to_owned());
+    }
+    let unique: BTreeSet<&(String, String)> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "a version came twice: {seen:?}");
+    let six = "indicator--00000006-0000-4000-8000-00000000cafe";
+    let sixes: Vec<&str> = seen
+        .iter()
+        .filter(|(id, _)| id == six)
+        .map(|(_, m)| m.as_str())
+        .collect();
+    assert_eq!(sixes, ["2026-03-01T00:00:00.000Z"], "{seen:?}");
+    assert_eq!(seen.len(), 11, "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|(id, _)| id.starts_with("indicator--0000000b"))
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn objects_len(envelope: &str) -> usize {
+    serde_json::from_str::<Value>(envelope).expect("json")["objects"]
+        .as_array()
+        .map_or(0, Vec::len)
+}

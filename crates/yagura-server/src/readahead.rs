@@ -1,0 +1,107 @@
+//! Read-ahead for clients paging through a collection: when a request
+//! that continues a paging (it names `next`) is answered with more to
+//! come, the following page is read from the store while the client reads
+//! this one, and kept for that client's next request.
+//!
+//! Only rows are kept, never decisions: the policy decides (and the audit
+//! records) when the page is asked for, with the context of that moment.
+//! A kept page is used once, within [`TTL`], and every kept page is dropped
+//! when this process writes objects; so a page is at most that old,
+//! as if the client had asked a moment earlier.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use yagura_core::{IntelStore, ObjectFilter, RawObject};
+use yagura_store::SqliteStore;
+
+/// How long a page read ahead waits for its request.
+pub const TTL: Duration = Duration::from_secs(2);
+
+/// The most pages kept at once.
+const SLOTS: usize = 64;
+
+/// A page of the store: its filter, cursor and size.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    filter: String,
+    after: i64,
+    limit: u32,
+}
+
+impl PageKey {
+    /// The key of `page_raw(filter, after, limit)`.
+    pub fn new(filter: &ObjectFilter, after: i64, limit: u32) -> Self {
+        Self {
+            filter: format!("{filter:?}"),
+            after,
+            limit,
+        }
+    }
+}
+
+type Rows = Vec<(i64, RawObject)>;
+
+/// Pages read ahead, by key.
+#[derive(Debug, Default)]
+pub struct ReadAhead(Mutex<Slots>);
+
+#[derive(Debug, Default)]
+struct Slots {
+    pages: HashMap<PageKey, (Instant, Rows)>,
+    /// Bumped by every write: a read started before it keeps nothing.
+    generation: u64,
+}
+
+impl ReadAhead {
+    /// The page read ahead for `key`, if one is waiting (it is used once).
+    pub fn take(&self, key: &PageKey) -> Option<Rows> {
+        let mut slots = self.0.lock().ok()?;
+        let (at, rows) = slots.pages.remove(key)?;
+        (at.elapsed() < TTL).then_some(rows)
+    }
+
+    /// Reads `page_raw(filter, after, limit)` in the background and keeps it.
+    pub fn start(
+        self: &Arc<Self>,
+        store: &SqliteStore,
+        filter: ObjectFilter,
+        after: i64,
+        limit: u32,
+    ) {
+        let Some(generation) = self.0.lock().ok().map(|s| s.generation) else {
+            return;
+        };
+        let (me, store) = (Arc::clone(self), store.clone());
+        tokio::spawn(async move {
+            let key = PageKey::new(&filter, after, limit);
+            let Ok(rows) = store.page_raw(&filter, after, limit).await else {
+                return;
+            };
+            let Ok(mut slots) = me.0.lock() else { return };
+            if slots.generation != generation {
+                return;
+            }
+            slots.pages.retain(|_, (at, _)| at.elapsed() < TTL);
+            if slots.pages.len() >= SLOTS
+                && let Some(oldest) = slots
+                    .pages
+                    .iter()
+                    .min_by_key(|(_, (at, _))| *at)
+                    .map(|(k, _)| k.clone())
+            {
+                slots.pages.remove(&oldest);
+            }
+            slots.pages.insert(key, (Instant::now(), rows));
+        });
+    }
+
+    /// Drops every page kept or being read (after a write).
+    pub fn clear(&self) {
+        if let Ok(mut slots) = self.0.lock() {
+            slots.pages.clear();
+            slots.generation += 1;
+        }
+    }
+}

@@ -48,6 +48,36 @@ impl BasicCache {
     }
 }
 
+/// How long a bearer token's user and organization are reused without
+/// asking the store: removing a token, a user or an organization takes
+/// effect within this (as collection changes do; see `release::ContextCache`).
+const TOKEN_TTL: Duration = Duration::from_secs(1);
+
+/// Bearer tokens recently found: token hash → principal, when.
+#[derive(Debug, Default)]
+pub struct TokenCache(Mutex<HashMap<String, (Principal, Instant)>>);
+
+impl TokenCache {
+    fn get(&self, key: &str) -> Option<Principal> {
+        let map = self.0.lock().ok()?;
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, key: String, principal: Principal) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= BASIC_CACHE {
+                map.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+                if map.len() >= BASIC_CACHE {
+                    map.clear();
+                }
+            }
+            map.insert(key, (principal, Instant::now()));
+        }
+    }
+}
+
 /// An authenticated requester: the user and its organization.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -70,14 +100,17 @@ impl FromRequestParts<AppState> for Principal {
         let (scheme, credentials) = header.trim().split_once(' ').unwrap_or((header, ""));
         let user = match scheme.to_ascii_lowercase().as_str() {
             "bearer" => {
+                let hash = token_hash(credentials.trim());
+                if let Some(p) = state.tokens.get(&hash) {
+                    return Ok(p);
+                }
                 // The user and its organization in one query.
-                let found = state
-                    .store
-                    .token_principal(&token_hash(credentials.trim()))
-                    .await?;
-                return found
+                let found = state.store.token_principal(&hash).await?;
+                let p = found
                     .map(|(user, org)| Self { user, org })
-                    .ok_or_else(ApiError::unauthorized);
+                    .ok_or_else(ApiError::unauthorized)?;
+                state.tokens.put(hash, p.clone());
+                return Ok(p);
             }
             "basic" => basic(state, credentials.trim()).await?,
             _ => None,

@@ -62,6 +62,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Verified Basic credentials.
     pub basic: Arc<auth::BasicCache>,
+    /// Bearer tokens recently found.
+    pub tokens: Arc<auth::TokenCache>,
     /// The policy's context (markings, collections, API roots), reused
     /// for a second.
     pub context: Arc<release::ContextCache>,
@@ -80,10 +82,18 @@ pub fn router(store: SqliteStore, config: ServerConfig) -> Router {
         store: store.clone(),
         config: Arc::new(config),
         basic: Arc::new(auth::BasicCache::default()),
+        tokens: Arc::new(auth::TokenCache::default()),
         context: Arc::new(release::ContextCache::default()),
         audit: release::AuditQueue::start(store.clone()),
         readahead: Arc::new(readahead::ReadAhead::default()),
     };
+    // The policy context is loaded before the first request needs it.
+    let (warm, context) = (store.clone(), Arc::clone(&state.context));
+    tokio::spawn(async move {
+        if let Err(e) = context.get(&warm).await {
+            tracing::warn!("loading the policy context: {e}");
+        }
+    });
     // Passive checkpoints between requests (see `SqliteStore::checkpoint`).
     tokio::spawn(async move {
         loop {

@@ -73,49 +73,79 @@ impl ReleaseContext {
     }
 }
 
-/// A [`ReleaseContext`] reused for up to a second, and dropped at once
-/// when this process writes objects or collections. A change made by
-/// another process (the CLI) takes effect within that second; until then
-/// a marking definition added elsewhere is unknown, and objects that use
-/// it are refused (the safe side).
+/// A [`ReleaseContext`] reused for up to two seconds (see
+/// [`ContextCache::get`]), and dropped at once when this process writes
+/// objects. A change made by another process (the CLI) takes effect within
+/// two seconds; until then a marking definition added elsewhere is
+/// unknown, and objects that use it are refused (the safe side).
 #[derive(Debug, Default)]
 pub struct ContextCache(Mutex<Slot>);
 
 #[derive(Debug, Default)]
 struct Slot {
     context: Option<(Arc<ReleaseContext>, Instant)>,
-    /// A request is loading a fresh context: the others use the one in hand
-    /// meanwhile, so that expiry does not send every request to the store.
+    /// A background task is loading a fresh context.
     loading: bool,
+    /// Bumped by every write: a load begun before it keeps nothing.
+    generation: u64,
 }
 
 /// How long a cached context is used.
 const CONTEXT_TTL: Duration = Duration::from_secs(1);
 
 impl ContextCache {
-    /// The cached context, or a fresh one.
-    pub async fn get(&self, store: &SqliteStore) -> Result<Arc<ReleaseContext>, StoreError> {
+    /// The cached context. One older than [`CONTEXT_TTL`] (but not twice
+    /// that) is still answered while a background task loads its
+    /// successor, so that under traffic no request waits for a reload; an
+    /// older one, or none (at start, after a write of this process), is
+    /// replaced by a fresh one first. So a context is never more than two
+    /// seconds old.
+    pub async fn get(
+        self: &Arc<Self>,
+        store: &SqliteStore,
+    ) -> Result<Arc<ReleaseContext>, StoreError> {
         {
             let mut slot = self.0.lock().map_err(|_| poisoned())?;
             if let Some((c, at)) = &slot.context
-                && (at.elapsed() < CONTEXT_TTL || slot.loading)
+                && at.elapsed() < 2 * CONTEXT_TTL
             {
-                return Ok(Arc::clone(c));
+                let c = Arc::clone(c);
+                if at.elapsed() >= CONTEXT_TTL && !slot.loading {
+                    slot.loading = true;
+                    let generation = slot.generation;
+                    let (me, store) = (Arc::clone(self), store.clone());
+                    tokio::spawn(async move {
+                        let fresh = ReleaseContext::load(&store).await;
+                        if let Ok(mut slot) = me.0.lock() {
+                            slot.loading = false;
+                            match fresh {
+                                Ok(f) if slot.generation == generation => {
+                                    slot.context = Some((Arc::new(f), Instant::now()));
+                                }
+                                Ok(_) => {}
+                                Err(e) => tracing::warn!("reloading the policy context: {e}"),
+                            }
+                        }
+                    });
+                }
+                return Ok(c);
             }
-            slot.loading = true;
         }
-        let fresh = ReleaseContext::load(store).await.map(Arc::new);
+        let generation = self.0.lock().map_err(|_| poisoned())?.generation;
+        let fresh = Arc::new(ReleaseContext::load(store).await?);
         let mut slot = self.0.lock().map_err(|_| poisoned())?;
-        slot.loading = false;
-        let fresh = fresh?;
-        slot.context = Some((Arc::clone(&fresh), Instant::now()));
+        if slot.generation == generation {
+            slot.context = Some((Arc::clone(&fresh), Instant::now()));
+        }
         Ok(fresh)
     }
 
-    /// Forgets the cached context (after a write).
+    /// Forgets the cached context (after a write): the next request loads
+    /// a fresh one.
     pub fn invalidate(&self) {
         if let Ok(mut slot) = self.0.lock() {
             slot.context = None;
+            slot.generation += 1;
         }
     }
 }

@@ -600,3 +600,45 @@ fn objects_len(envelope: &str) -> usize {
         .as_array()
         .map_or(0, Vec::len)
 }
+
+/// What the running hub reuses (tokens, collections) follows changes made
+/// with the CLI within two seconds: a removed token stops working, a new
+/// collection for an organization appears to it.
+#[test]
+fn cli_changes_reach_the_running_hub_within_two_seconds() {
+    let dir = scratch("taxii-changes");
+    let data = dir.join("data");
+    ok(&yagura(&data, &["org", "add", "q", "--jurisdiction", "JP"]));
+    let t = token(&data, "q-bot", "q");
+    let server = serve(&data, &[]);
+    let addr = server.addr.as_str();
+    assert_eq!(
+        get(addr, "/hub/collections/", &t).json(),
+        serde_json::json!({})
+    );
+    assert_eq!(get(addr, "/taxii2/", &t).status, 200);
+    ok(&yagura(
+        &data,
+        &[
+            "collection",
+            "add",
+            "for-q",
+            "--title",
+            "Q",
+            "--audience",
+            "q",
+        ],
+    ));
+    let listed = ok(&yagura(&data, &["token", "list"]));
+    let id = listed.split_whitespace().next().expect("id").to_owned();
+    ok(&yagura(&data, &["token", "remove", &id]));
+    let t2 = token(&data, "q-bot2", "q");
+    std::thread::sleep(std::time::Duration::from_millis(2_100));
+    assert_eq!(get(addr, "/taxii2/", &t).status, 401);
+    let collections = get(addr, "/hub/collections/", &t2).json();
+    assert_eq!(
+        collections["collections"][0]["id"], "for-q",
+        "{collections}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,4 +8,5 @@ pub mod actors;
 mod countries;
 pub mod export;
 pub mod ioc;
+pub mod medallion;
 pub mod misp;

@@ -20,61 +20,64 @@ use crate::secrets::{token_hash, verify_password};
 /// How long a verified Basic credential is trusted without argon2 again.
 const BASIC_TTL: Duration = Duration::from_secs(300);
 
-/// Remembered Basic credentials at most.
-const BASIC_CACHE: usize = 10_000;
-
-/// Verified Basic credentials: SHA-256 of the header value → user, when.
-#[derive(Debug, Default)]
-pub struct BasicCache(Mutex<HashMap<String, (UserId, Instant)>>);
-
-impl BasicCache {
-    fn get(&self, key: &str) -> Option<UserId> {
-        let map = self.0.lock().ok()?;
-        map.get(key)
-            .filter(|(_, at)| at.elapsed() < BASIC_TTL)
-            .map(|(u, _)| u.clone())
-    }
-
-    fn put(&self, key: String, user: UserId) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= BASIC_CACHE {
-                map.retain(|_, (_, at)| at.elapsed() < BASIC_TTL);
-                if map.len() >= BASIC_CACHE {
-                    map.clear();
-                }
-            }
-            map.insert(key, (user, Instant::now()));
-        }
-    }
-}
-
 /// How long a bearer token's user and organization are reused without
 /// asking the store: removing a token, a user or an organization takes
 /// effect within this (as collection changes do; see `release::ContextCache`).
 const TOKEN_TTL: Duration = Duration::from_secs(1);
 
-/// Bearer tokens recently found: token hash → principal, when.
-#[derive(Debug, Default)]
-pub struct TokenCache(Mutex<HashMap<String, (Principal, Instant)>>);
+/// Entries a cache keeps at most.
+const CACHE_SIZE: usize = 10_000;
 
-impl TokenCache {
-    fn get(&self, key: &str) -> Option<Principal> {
-        let map = self.0.lock().ok()?;
-        map.get(key)
-            .filter(|(_, at)| at.elapsed() < TOKEN_TTL)
-            .map(|(p, _)| p.clone())
+/// Values remembered for a while, by key (a SHA-256 of the credential).
+#[derive(Debug)]
+pub struct TtlCache<V> {
+    ttl: Duration,
+    map: Mutex<HashMap<String, (V, Instant)>>,
+}
+
+impl<V: Clone> TtlCache<V> {
+    fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            map: Mutex::new(HashMap::new()),
+        }
     }
 
-    fn put(&self, key: String, principal: Principal) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= BASIC_CACHE {
-                map.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
-                if map.len() >= BASIC_CACHE {
+    fn get(&self, key: &str) -> Option<V> {
+        let map = self.map.lock().ok()?;
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(v, _)| v.clone())
+    }
+
+    fn put(&self, key: String, value: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= CACHE_SIZE {
+                map.retain(|_, (_, at)| at.elapsed() < self.ttl);
+                if map.len() >= CACHE_SIZE {
                     map.clear();
                 }
             }
-            map.insert(key, (principal, Instant::now()));
+            map.insert(key, (value, Instant::now()));
         }
+    }
+}
+
+/// Verified Basic credentials: SHA-256 of the header value → user.
+pub type BasicCache = TtlCache<UserId>;
+
+impl Default for BasicCache {
+    fn default() -> Self {
+        Self::new(BASIC_TTL)
+    }
+}
+
+/// Bearer tokens recently found: token hash → principal.
+pub type TokenCache = TtlCache<Principal>;
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::new(TOKEN_TTL)
     }
 }
 

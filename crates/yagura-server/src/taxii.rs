@@ -756,8 +756,9 @@ async fn versions(
 }
 
 /// DELETE one object from a collection: all its versions, or those named by
-/// `match[version]` timestamps (the newest remaining version becomes current). Only its producer (or an admin) with write
-/// access may: without write access 403, not the producer 404.
+/// `match[version]` timestamps (the newest remaining version becomes
+/// current). Only its producer (or an admin) with write access may: without
+/// write access 403, not the producer 404.
 async fn delete_object(
     State(state): State<AppState>,
     who: Principal,

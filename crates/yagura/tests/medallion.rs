@@ -16,6 +16,17 @@ use std::process::{Command, Stdio};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+/// A child process stopped (by its PID) when dropped, even if a test
+/// fails while it runs.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/medallion/backend.json")
 }
@@ -249,20 +260,21 @@ print(json.dumps(out))
     )
     .expect("writes");
     let bin = Path::new(&py).with_file_name("medallion");
-    let mut medallion = Command::new(bin)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("medallion starts");
+    let medallion = Stopped(
+        Command::new(bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("medallion starts"),
+    );
     let up = (0..100).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
         std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
     });
     let theirs = up.then(|| walk(&format!("http://127.0.0.1:{port}/taxii2/")));
-    let _ = medallion.kill();
-    let _ = medallion.wait();
+    drop(medallion);
     let theirs = theirs.expect("medallion answered");
     // The default root is the hub's own; the rest must match.
     let ours_roots: Vec<&Value> = ours["roots"]

@@ -126,7 +126,19 @@ fn restrict<T: Ord + Clone>(acc: &mut Option<BTreeSet<T>>, more: BTreeSet<T>) {
 impl Subject {
     /// The subject for a stored object.
     pub fn of(stored: &StoredObject, markings: &Markings, hub: &HubPolicy) -> Self {
-        Self::of_head(&ObjectHead::of(&stored.object), &stored.meta, markings, hub)
+        let o = &stored.object;
+        let refs = o
+            .get("object_marking_refs")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str());
+        let parts = (
+            o.id().unwrap_or_default(),
+            o.object_type(),
+            o.version_text(),
+        );
+        Self::of_parts(parts, refs, &stored.meta, markings, hub)
     }
 
     /// The subject for an object known by its head (id, type, version,
@@ -137,7 +149,25 @@ impl Subject {
         markings: &Markings,
         hub: &HubPolicy,
     ) -> Self {
+        let parts = (
+            head.id.as_str(),
+            head.object_type.as_str(),
+            head.version_text(),
+        );
         let refs = head.object_marking_refs.iter().map(String::as_str);
+        Self::of_parts(parts, refs, meta, markings, hub)
+    }
+
+    /// The subject from an object's id, type and version, its marking
+    /// references, and what the hub recorded about it (borrowed: the
+    /// export path calls it once per object).
+    fn of_parts<'a>(
+        (id, object_type, version): (&str, &str, &str),
+        refs: impl Iterator<Item = &'a str>,
+        meta: &ObjectMeta,
+        markings: &Markings,
+        hub: &HubPolicy,
+    ) -> Self {
         let mut tlp = meta.tlp;
         let mut residency: Option<BTreeSet<Jurisdiction>> =
             meta.residency.as_ref().map(|r| r.iter().cloned().collect());
@@ -167,18 +197,15 @@ impl Subject {
             }
         }
         let tlp = tlp.unwrap_or(
-            if matches!(
-                head.object_type.as_str(),
-                "marking-definition" | "extension-definition"
-            ) {
+            if matches!(object_type, "marking-definition" | "extension-definition") {
                 Tlp::Clear
             } else {
                 hub.default_tlp
             },
         );
         Self {
-            id: head.id.clone(),
-            version: head.version_text().to_owned(),
+            id: id.to_owned(),
+            version: version.to_owned(),
             producer: meta.producer.clone(),
             tlp,
             residency,

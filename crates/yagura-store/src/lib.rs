@@ -197,14 +197,16 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    /// The version as stored: the body's text, its head parsed.
-    fn raw(&self, body: String) -> Result<RawObject, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt {
+    fn corrupt(&self, reason: String) -> StoreError {
+        StoreError::Corrupt {
             id: self.id.to_owned(),
             modified: self.version.to_owned(),
             reason,
-        };
-        let head = ObjectHead::parse(&body).map_err(|e| corrupt(e.to_string()))?;
+        }
+    }
+
+    /// What the hub recorded about the version, and when it was added.
+    fn meta(&self) -> Result<(ObjectMeta, Timestamp), StoreError> {
         let meta = ObjectMeta {
             producer: self.producer.and_then(|p| p.parse().ok()),
             tlp: self.tlp.and_then(|t| t.parse::<Tlp>().ok()),
@@ -213,7 +215,15 @@ impl Columns<'_> {
                 .map(|r| r.split(',').filter_map(|j| j.parse().ok()).collect()),
             collection: self.collection.and_then(|c| c.parse().ok()),
         };
-        let date_added = Timestamp::parse(self.date_added).map_err(|e| corrupt(e.to_string()))?;
+        let date_added =
+            Timestamp::parse(self.date_added).map_err(|e| self.corrupt(e.to_string()))?;
+        Ok((meta, date_added))
+    }
+
+    /// The version as stored: the body's text, its head parsed.
+    fn raw(&self, body: String) -> Result<RawObject, StoreError> {
+        let head = ObjectHead::parse(&body).map_err(|e| self.corrupt(e.to_string()))?;
+        let (meta, date_added) = self.meta()?;
         Ok(RawObject {
             head,
             body,
@@ -222,10 +232,26 @@ impl Columns<'_> {
             current: self.current,
         })
     }
+
+    /// The version with its object parsed whole.
+    fn stored(&self, body: &str) -> Result<StoredObject, StoreError> {
+        let value: Value = serde_json::from_str(body).map_err(|e| self.corrupt(e.to_string()))?;
+        let object = StixObject::from_value(value).map_err(|e| self.corrupt(e.to_string()))?;
+        let (meta, date_added) = self.meta()?;
+        Ok(StoredObject {
+            object,
+            meta,
+            date_added,
+            current: self.current,
+        })
+    }
 }
 
-/// A row of `select_objects!` as stored: the body's text, its head parsed.
-fn raw(row: &AnyRow) -> Result<RawObject, StoreError> {
+/// The columns and the body of a row of `select_objects!`, handed to `f`.
+fn with_columns<T>(
+    row: &AnyRow,
+    f: impl FnOnce(&Columns<'_>, String) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     let text = |col: &str| -> Result<String, StoreError> { row.try_get(col).map_err(backend) };
     let opt = |col: &str| -> Result<Option<String>, StoreError> {
         row.try_get::<Option<String>, _>(col).map_err(backend)
@@ -237,7 +263,7 @@ fn raw(row: &AnyRow) -> Result<RawObject, StoreError> {
         opt("residency")?,
         opt("collection")?,
     );
-    Columns {
+    let columns = Columns {
         id: &id,
         version: &version,
         current: row.try_get::<i64, _>("is_current").map_err(backend)? == 1,
@@ -246,8 +272,8 @@ fn raw(row: &AnyRow) -> Result<RawObject, StoreError> {
         residency: residency.as_deref(),
         collection: collection.as_deref(),
         date_added: &added,
-    }
-    .raw(text("body")?)
+    };
+    f(&columns, text("body")?)
 }
 
 /// Separates the records of a packed page (see `page_raw`): JSON as
@@ -298,21 +324,9 @@ fn unpack(record: &str) -> Result<(i64, RawObject), StoreError> {
     Ok((pos, raw))
 }
 
+/// A row of `select_objects!` with its object parsed (once, whole).
 fn stored(row: &AnyRow) -> Result<StoredObject, StoreError> {
-    let raw = raw(row)?;
-    let corrupt = |reason: String| StoreError::Corrupt {
-        id: raw.head.id.clone(),
-        modified: raw.head.version_text().to_owned(),
-        reason,
-    };
-    let value: Value = serde_json::from_str(&raw.body).map_err(|e| corrupt(e.to_string()))?;
-    let object = StixObject::from_value(value).map_err(|e| corrupt(e.to_string()))?;
-    Ok(StoredObject {
-        object,
-        meta: raw.meta,
-        date_added: raw.date_added,
-        current: raw.current,
-    })
+    with_columns(row, |c, body| c.stored(&body))
 }
 
 impl SqliteStore {

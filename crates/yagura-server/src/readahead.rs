@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
 use yagura_core::{IntelStore, ObjectFilter, RawObject};
 use yagura_store::SqliteStore;
 
@@ -43,26 +44,31 @@ impl PageKey {
 
 type Rows = Vec<(i64, RawObject)>;
 
-/// Pages read ahead, by key.
+/// Pages read ahead, or being read: each is the receiving end of its
+/// reader task, so a request that comes before the read is done waits for
+/// it instead of reading the same page again.
 #[derive(Debug, Default)]
 pub struct ReadAhead(Mutex<Slots>);
 
 #[derive(Debug, Default)]
 struct Slots {
-    pages: HashMap<PageKey, (Instant, Rows)>,
-    /// Bumped by every write: a read started before it keeps nothing.
-    generation: u64,
+    pages: HashMap<PageKey, (Instant, oneshot::Receiver<Rows>)>,
 }
 
 impl ReadAhead {
-    /// The page read ahead for `key`, if one is waiting (it is used once).
-    pub fn take(&self, key: &PageKey) -> Option<Rows> {
-        let mut slots = self.0.lock().ok()?;
-        let (at, rows) = slots.pages.remove(key)?;
-        (at.elapsed() < TTL).then_some(rows)
+    /// The page read ahead for `key`, if one was started within [`TTL`]
+    /// and not dropped since (waiting for it if it is still being read);
+    /// it is handed out once. `None` if there is none or its read failed.
+    pub async fn take(&self, key: &PageKey) -> Option<Rows> {
+        let pending = {
+            let mut slots = self.0.lock().ok()?;
+            let (at, pending) = slots.pages.remove(key)?;
+            (at.elapsed() < TTL).then_some(pending)?
+        };
+        pending.await.ok()
     }
 
-    /// Reads `page_raw(filter, after, limit)` in the background and keeps it.
+    /// Starts reading `page_raw(filter, after, limit)` in the background.
     pub fn start(
         self: &Arc<Self>,
         store: &SqliteStore,
@@ -70,19 +76,10 @@ impl ReadAhead {
         after: i64,
         limit: u32,
     ) {
-        let Some(generation) = self.0.lock().ok().map(|s| s.generation) else {
-            return;
-        };
-        let (me, store) = (Arc::clone(self), store.clone());
-        tokio::spawn(async move {
-            let key = PageKey::new(&filter, after, limit);
-            let Ok(rows) = store.page_raw(&filter, after, limit).await else {
-                return;
-            };
-            let Ok(mut slots) = me.0.lock() else { return };
-            if slots.generation != generation {
-                return;
-            }
+        let key = PageKey::new(&filter, after, limit);
+        let (done, pending) = oneshot::channel();
+        {
+            let Ok(mut slots) = self.0.lock() else { return };
             slots.pages.retain(|_, (at, _)| at.elapsed() < TTL);
             if slots.pages.len() >= SLOTS
                 && let Some(oldest) = slots
@@ -93,15 +90,23 @@ impl ReadAhead {
             {
                 slots.pages.remove(&oldest);
             }
-            slots.pages.insert(key, (Instant::now(), rows));
+            slots.pages.insert(key, (Instant::now(), pending));
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            // A failed read drops `done`: the request reads the page itself.
+            // A page dropped meanwhile (a write, `clear`) has no receiver.
+            if let Ok(rows) = store.page_raw(&filter, after, limit).await {
+                let _ = done.send(rows);
+            }
         });
     }
 
-    /// Drops every page kept or being read (after a write).
+    /// Drops every page read ahead or being read (this process wrote
+    /// objects).
     pub fn clear(&self) {
         if let Ok(mut slots) = self.0.lock() {
             slots.pages.clear();
-            slots.generation += 1;
         }
     }
 }

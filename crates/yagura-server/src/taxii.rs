@@ -380,7 +380,7 @@ async fn released_page(
     };
     let after = q.next.unwrap_or(0);
     let key = PageKey::new(&filter, after, limit + 1);
-    let mut rows = match state.readahead.take(&key) {
+    let mut rows = match state.readahead.take(&key).await {
         Some(rows) => rows,
         None => state.store.page_raw(&filter, after, limit + 1).await?,
     };

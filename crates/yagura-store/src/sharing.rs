@@ -3,8 +3,8 @@
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 use yagura_core::{
-    ApiRoot, AuditEntry, AuditFilter, AuditLog, AuditRecord, Collection, CollectionId, Directory,
-    GENESIS, Org, OrgId, StoreError,
+    ApiRoot, AuditEntry, AuditFilter, AuditLog, AuditRecord, Channel, Collection, CollectionId,
+    Directory, GENESIS, Org, OrgId, StoreError,
 };
 
 use crate::batch::{P, insert_rows};
@@ -174,29 +174,73 @@ impl Directory for SqliteStore {
     }
 }
 
-fn audit_row(r: &AnyRow) -> Result<AuditRecord, StoreError> {
-    let seq: i64 = r.try_get("seq").map_err(backend)?;
+/// Records in one stored run at most.
+const RUN_LIMIT: usize = 1_000;
+
+/// Runs read per round trip when scanning or listing the log.
+const RUNS_PAGE: i64 = 64;
+
+/// One record as a run's `entries` hold it: object id, version, allow,
+/// reason, hash.
+type Packed = (String, String, bool, String, String);
+
+/// The records of one stored run, each with its place and its link in the
+/// chain (the first one's `prev_hash` is the run's, the others' the hash of
+/// the record before).
+fn run_records(r: &AnyRow) -> Result<Vec<AuditRecord>, StoreError> {
+    let first: i64 = r.try_get("first_seq").map_err(backend)?;
+    let last: i64 = r.try_get("last_seq").map_err(backend)?;
+    let key = first.to_string();
     let channel: String = r.try_get("channel").map_err(backend)?;
-    Ok(AuditRecord {
-        seq: u64::try_from(seq).map_err(|e| corrupt("audit", &seq.to_string(), e))?,
-        entry: AuditEntry {
-            at: r.try_get("at").map_err(backend)?,
-            recipient: r.try_get("recipient").map_err(backend)?,
-            channel: channel
-                .parse()
-                .map_err(|e: String| corrupt("audit", &seq.to_string(), e))?,
-            object_id: r.try_get("object_id").map_err(backend)?,
-            version: r.try_get("version").map_err(backend)?,
-            allow: r.try_get::<i64, _>("allow").map_err(backend)? != 0,
-            reason: r.try_get("reason").map_err(backend)?,
-        },
-        prev_hash: r.try_get("prev_hash").map_err(backend)?,
-        hash: r.try_get("hash").map_err(backend)?,
-    })
+    let channel: Channel = channel
+        .parse()
+        .map_err(|e: String| corrupt("audit run", &key, e))?;
+    let at: String = r.try_get("at").map_err(backend)?;
+    let recipient: String = r.try_get("recipient").map_err(backend)?;
+    let mut prev: String = r.try_get("prev_hash").map_err(backend)?;
+    let entries: String = r.try_get("entries").map_err(backend)?;
+    let entries: Vec<Packed> =
+        serde_json::from_str(&entries).map_err(|e| corrupt("audit run", &key, e))?;
+    let first = u64::try_from(first).map_err(|e| corrupt("audit run", &key, e))?;
+    if entries.is_empty() || u64::try_from(last).ok() != Some(first + entries.len() as u64 - 1) {
+        return Err(corrupt(
+            "audit run",
+            &key,
+            format!("{} records for seq {first}..={last}", entries.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    for (seq, (object_id, version, allow, reason, hash)) in (first..).zip(entries) {
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        out.push(AuditRecord {
+            seq,
+            entry: AuditEntry {
+                at: at.clone(),
+                recipient: recipient.clone(),
+                channel,
+                object_id,
+                version,
+                allow,
+                reason,
+            },
+            prev_hash,
+            hash,
+        });
+    }
+    Ok(out)
 }
 
-/// Rows read per round trip when scanning the log.
-const SCAN_PAGE: i64 = 10_000;
+/// Whether a record passes the filter's conditions (the limit aside).
+fn wanted(filter: &AuditFilter, r: &AuditRecord) -> bool {
+    filter
+        .recipient
+        .as_ref()
+        .is_none_or(|w| *w == r.entry.recipient)
+        && filter
+            .object_id
+            .as_ref()
+            .is_none_or(|w| *w == r.entry.object_id)
+}
 
 impl AuditLog for SqliteStore {
     async fn append(
@@ -214,46 +258,82 @@ impl AuditLog for SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(backend)?;
-        let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let head =
+            sqlx::query("SELECT last_seq, hash FROM audit_runs ORDER BY first_seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
         let (mut seq, mut prev) = match head {
             Some(r) => (
-                r.try_get::<i64, _>("seq").map_err(backend)?,
+                r.try_get::<i64, _>("last_seq").map_err(backend)?,
                 r.try_get::<String, _>("hash").map_err(backend)?,
             ),
             None => (0, GENESIS.to_owned()),
         };
-        let mut rows = Vec::with_capacity(entries.len());
-        for e in entries {
-            seq += 1;
-            let mut r = AuditRecord {
-                seq: u64::try_from(seq).map_err(backend)?,
-                entry: e.clone(),
-                prev_hash: prev,
-                hash: String::new(),
-            };
-            r.hash = link(&r.prev_hash, &r);
-            prev = r.hash.clone();
+        // One record reused for hashing, its strings refilled in place.
+        let mut record = AuditRecord {
+            seq: 0,
+            entry: entries[0].clone(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let mut rows = Vec::new();
+        let same_run = |a: &AuditEntry, b: &AuditEntry| {
+            a.at == b.at && a.recipient == b.recipient && a.channel == b.channel
+        };
+        let mut rest = entries;
+        while let Some(head) = rest.first() {
+            let len = rest
+                .iter()
+                .take(RUN_LIMIT)
+                .take_while(|e| same_run(head, e))
+                .count();
+            let (run, tail) = rest.split_at(len);
+            rest = tail;
+            let run_prev = prev.clone();
+            let first = seq + 1;
+            record.entry.at.clone_from(&head.at);
+            record.entry.recipient.clone_from(&head.recipient);
+            record.entry.channel = head.channel;
+            let mut packed = Vec::with_capacity(run.len() * 180);
+            packed.push(b'[');
+            for (i, e) in run.iter().enumerate() {
+                seq += 1;
+                record.seq = u64::try_from(seq).map_err(backend)?;
+                let r = &mut record.entry;
+                r.object_id.clone_from(&e.object_id);
+                r.version.clone_from(&e.version);
+                r.allow = e.allow;
+                r.reason.clone_from(&e.reason);
+                std::mem::swap(&mut record.prev_hash, &mut prev);
+                prev = link(&record.prev_hash, &record);
+                if i > 0 {
+                    packed.push(b',');
+                }
+                serde_json::to_writer(
+                    &mut packed,
+                    &(&e.object_id, &e.version, e.allow, &e.reason, &prev),
+                )
+                .map_err(backend)?;
+            }
+            packed.push(b']');
+            let packed = String::from_utf8(packed).map_err(backend)?;
             rows.push(vec![
+                P::Int(first),
                 P::Int(seq),
-                P::Text(r.entry.at),
-                P::Text(r.entry.recipient),
-                P::Text(r.entry.channel.as_str().to_owned()),
-                P::Text(r.entry.object_id),
-                P::Text(r.entry.version),
-                P::Int(i64::from(r.entry.allow)),
-                P::Text(r.entry.reason),
-                P::Text(r.prev_hash),
-                P::Text(r.hash),
+                P::Text(head.at.clone()),
+                P::Text(head.recipient.clone()),
+                P::Text(head.channel.as_str().to_owned()),
+                P::Text(run_prev),
+                P::Text(packed),
+                P::Text(prev.clone()),
             ]);
         }
         insert_rows(
             &mut tx,
-            "audit (seq, at, recipient, channel, object_id, version, allow, reason, prev_hash, hash)",
+            "audit_runs (first_seq, last_seq, at, recipient, channel, prev_hash, entries, hash)",
             "",
-            10,
+            8,
             rows,
         )
         .await?;
@@ -261,60 +341,75 @@ impl AuditLog for SqliteStore {
     }
 
     async fn records(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-        // The most recent `limit` matches, returned oldest first. Only the
-        // conditions used are written, so that the recipient index serves
-        // `--recipient` (an `x IS NULL OR …` condition would hide it).
-        let mut clauses = Vec::new();
+        // The most recent `limit` matches, returned oldest first: runs are
+        // read newest first and only the conditions used are written, so
+        // that the recipient index serves `--recipient`; an object id is
+        // looked for in the packed text first, then matched exactly.
+        let limit = filter
+            .limit
+            .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        let mut clauses = vec!["first_seq < $1".to_owned()];
         let mut values = Vec::new();
-        for (column, value) in [
-            ("recipient", &filter.recipient),
-            ("object_id", &filter.object_id),
-        ] {
-            if let Some(v) = value {
-                values.push(v.clone());
-                clauses.push(format!("{column} = ${}", values.len() + 1));
-            }
+        if let Some(r) = &filter.recipient {
+            values.push(r.clone());
+            clauses.push(format!("recipient = ${}", values.len() + 1));
+        }
+        if let Some(id) = &filter.object_id {
+            values.push(serde_json::to_string(id).map_err(backend)?);
+            clauses.push(format!("instr(entries, ${}) > 0", values.len() + 1));
         }
         let sql = format!(
-            "SELECT * FROM (SELECT * FROM audit {} ORDER BY seq DESC LIMIT $1) ORDER BY seq",
-            if clauses.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", clauses.join(" AND "))
+            "SELECT * FROM audit_runs WHERE {} ORDER BY first_seq DESC LIMIT {RUNS_PAGE}",
+            clauses.join(" AND ")
+        );
+        let mut newest_first = Vec::new();
+        let mut before = i64::MAX;
+        while newest_first.len() < limit {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(before);
+            for v in &values {
+                q = q.bind(v.clone());
             }
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(
-            filter
-                .limit
-                .map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX)),
-        );
-        for v in values {
-            q = q.bind(v);
+            let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+            let Some(last) = rows.last() else { break };
+            before = last.try_get("first_seq").map_err(backend)?;
+            'runs: for row in &rows {
+                for r in run_records(row)?.into_iter().rev() {
+                    if newest_first.len() == limit {
+                        break 'runs;
+                    }
+                    if wanted(filter, &r) {
+                        newest_first.push(r);
+                    }
+                }
+            }
         }
-        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(audit_row).collect()
+        newest_first.reverse();
+        Ok(newest_first)
     }
 
     async fn scan<E: Send>(
         &self,
         mut each: impl FnMut(AuditRecord) -> Result<(), E> + Send,
     ) -> Result<Result<(), E>, StoreError> {
-        // Keyset pages by `seq` (the table's rowid).
+        // Keyset pages of runs by `first_seq` (the table's rowid).
         let mut after = i64::MIN;
         loop {
-            let rows = sqlx::query("SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after)
-                .bind(SCAN_PAGE)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT * FROM audit_runs WHERE first_seq > $1 ORDER BY first_seq LIMIT {RUNS_PAGE}"
+            )))
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
             let Some(last) = rows.last() else {
                 return Ok(Ok(()));
             };
-            after = last.try_get("seq").map_err(backend)?;
-            for r in &rows {
-                if let Err(e) = each(audit_row(r)?) {
-                    return Ok(Err(e));
+            after = last.try_get("first_seq").map_err(backend)?;
+            for row in &rows {
+                for r in run_records(row)? {
+                    if let Err(e) = each(r) {
+                        return Ok(Err(e));
+                    }
                 }
             }
         }

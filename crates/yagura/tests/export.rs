@@ -431,13 +431,21 @@ fn a_tampered_audit_log_fails_verification() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     };
     // Removing the last record leaves a valid chain, but not the head.
-    sql("DELETE FROM audit WHERE seq = (SELECT MAX(seq) FROM audit)");
+    // (Records are stored in runs: cut the last one out of the last run.)
+    sql(
+        "UPDATE audit_runs SET entries = json_remove(entries, '$[#-1]'), last_seq = last_seq - 1 \
+         WHERE first_seq = (SELECT MAX(first_seq) FROM audit_runs) AND last_seq > first_seq",
+    );
     ok(&yagura(&data, &["audit", "verify"]));
     let o = yagura(&data, &["audit", "verify", "--expect-head", &head]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("removed from the end"));
     // Turning a refusal into a release (or back) is found.
-    sql("UPDATE audit SET allow = 1 - allow WHERE seq = 3");
+    sql(
+        "UPDATE audit_runs SET entries = json_set(entries, '$[' || (3 - first_seq) || '][2]', \
+         json(CASE WHEN json_extract(entries, '$[' || (3 - first_seq) || '][2]') THEN 'false' ELSE 'true' END)) \
+         WHERE 3 BETWEEN first_seq AND last_seq",
+    );
     let o = yagura(&data, &["audit", "verify"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(

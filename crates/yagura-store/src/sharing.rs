@@ -242,6 +242,83 @@ fn wanted(filter: &AuditFilter, r: &AuditRecord) -> bool {
             .is_none_or(|w| *w == r.entry.object_id)
 }
 
+/// The log's last record: its seq and hash.
+type Head = (i64, String);
+
+/// The rows of `entries` chained after `head`, in runs, and the new head.
+fn chain(
+    entries: &[AuditEntry],
+    (mut seq, mut prev): Head,
+    link: fn(&str, &AuditRecord) -> String,
+) -> Result<(Vec<Vec<P>>, Head), StoreError> {
+    // One record reused for hashing, its strings refilled in place.
+    let Some(first_entry) = entries.first() else {
+        return Ok((Vec::new(), (seq, prev)));
+    };
+    let mut record = AuditRecord {
+        seq: 0,
+        entry: first_entry.clone(),
+        prev_hash: String::new(),
+        hash: String::new(),
+    };
+    let mut rows = Vec::new();
+    let same_run = |a: &AuditEntry, b: &AuditEntry| {
+        a.at == b.at && a.recipient == b.recipient && a.channel == b.channel
+    };
+    let mut rest = entries;
+    while let Some(head) = rest.first() {
+        let len = rest
+            .iter()
+            .take(RUN_LIMIT)
+            .take_while(|e| same_run(head, e))
+            .count();
+        let (run, tail) = rest.split_at(len);
+        rest = tail;
+        let run_prev = prev.clone();
+        let first = seq + 1;
+        record.entry.at.clone_from(&head.at);
+        record.entry.recipient.clone_from(&head.recipient);
+        record.entry.channel = head.channel;
+        let mut packed = Vec::with_capacity(run.len() * 180);
+        packed.push(b'[');
+        for (i, e) in run.iter().enumerate() {
+            seq += 1;
+            record.seq = u64::try_from(seq).map_err(backend)?;
+            let r = &mut record.entry;
+            r.object_id.clone_from(&e.object_id);
+            r.version.clone_from(&e.version);
+            r.allow = e.allow;
+            r.reason.clone_from(&e.reason);
+            std::mem::swap(&mut record.prev_hash, &mut prev);
+            prev = link(&record.prev_hash, &record);
+            if i > 0 {
+                packed.push(b',');
+            }
+            serde_json::to_writer(
+                &mut packed,
+                &(&e.object_id, &e.version, e.allow, &e.reason, &prev),
+            )
+            .map_err(backend)?;
+        }
+        packed.push(b']');
+        let packed = String::from_utf8(packed).map_err(backend)?;
+        rows.push(vec![
+            P::Int(first),
+            P::Int(seq),
+            P::Text(head.at.clone()),
+            P::Text(head.recipient.clone()),
+            P::Text(head.channel.as_str().to_owned()),
+            P::Text(run_prev),
+            P::Text(packed),
+            P::Text(prev.clone()),
+        ]);
+    }
+    Ok((rows, (seq, prev)))
+}
+
+const RUN_COLUMNS: &str =
+    "audit_runs (first_seq, last_seq, at, recipient, channel, prev_hash, entries, hash)";
+
 impl AuditLog for SqliteStore {
     async fn append(
         &self,
@@ -263,80 +340,15 @@ impl AuditLog for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
-        let (mut seq, mut prev) = match head {
+        let head = match head {
             Some(r) => (
                 r.try_get::<i64, _>("last_seq").map_err(backend)?,
                 r.try_get::<String, _>("hash").map_err(backend)?,
             ),
             None => (0, GENESIS.to_owned()),
         };
-        // One record reused for hashing, its strings refilled in place.
-        let mut record = AuditRecord {
-            seq: 0,
-            entry: entries[0].clone(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        };
-        let mut rows = Vec::new();
-        let same_run = |a: &AuditEntry, b: &AuditEntry| {
-            a.at == b.at && a.recipient == b.recipient && a.channel == b.channel
-        };
-        let mut rest = entries;
-        while let Some(head) = rest.first() {
-            let len = rest
-                .iter()
-                .take(RUN_LIMIT)
-                .take_while(|e| same_run(head, e))
-                .count();
-            let (run, tail) = rest.split_at(len);
-            rest = tail;
-            let run_prev = prev.clone();
-            let first = seq + 1;
-            record.entry.at.clone_from(&head.at);
-            record.entry.recipient.clone_from(&head.recipient);
-            record.entry.channel = head.channel;
-            let mut packed = Vec::with_capacity(run.len() * 180);
-            packed.push(b'[');
-            for (i, e) in run.iter().enumerate() {
-                seq += 1;
-                record.seq = u64::try_from(seq).map_err(backend)?;
-                let r = &mut record.entry;
-                r.object_id.clone_from(&e.object_id);
-                r.version.clone_from(&e.version);
-                r.allow = e.allow;
-                r.reason.clone_from(&e.reason);
-                std::mem::swap(&mut record.prev_hash, &mut prev);
-                prev = link(&record.prev_hash, &record);
-                if i > 0 {
-                    packed.push(b',');
-                }
-                serde_json::to_writer(
-                    &mut packed,
-                    &(&e.object_id, &e.version, e.allow, &e.reason, &prev),
-                )
-                .map_err(backend)?;
-            }
-            packed.push(b']');
-            let packed = String::from_utf8(packed).map_err(backend)?;
-            rows.push(vec![
-                P::Int(first),
-                P::Int(seq),
-                P::Text(head.at.clone()),
-                P::Text(head.recipient.clone()),
-                P::Text(head.channel.as_str().to_owned()),
-                P::Text(run_prev),
-                P::Text(packed),
-                P::Text(prev.clone()),
-            ]);
-        }
-        insert_rows(
-            &mut tx,
-            "audit_runs (first_seq, last_seq, at, recipient, channel, prev_hash, entries, hash)",
-            "",
-            8,
-            rows,
-        )
-        .await?;
+        let (rows, _) = chain(entries, head, link)?;
+        insert_rows(&mut tx, RUN_COLUMNS, "", 8, rows).await?;
         tx.commit().await.map_err(backend)
     }
 

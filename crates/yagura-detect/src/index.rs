@@ -1,0 +1,529 @@
+//! The indicator index: the exact values of indicators, compiled once and
+//! shared across threads, asked value by value.
+//!
+//! - IPv4 and IPv6 addresses are kept as integers: a `1.2.3.45` is never a
+//!   `1.2.3.4`, and `::ffff:1.2.3.4`-style spellings meet their canonical
+//!   form.
+//! - Networks (`a.b.c.d/n`) match the addresses inside them by longest
+//!   prefix: one hash look-up per prefix length present in the index.
+//! - Domains match themselves and, unless turned off, their subdomains
+//!   (`a.b.evil.example` is a subdomain of `evil.example`; `notevil.example`
+//!   is not): one look-up per label boundary of the value.
+//! - Every other kind (hashes, emails, URLs, file names…) is an exact match
+//!   of the value's normal form ([`ValueKind::normalize`]).
+//!
+//! An indicator is a `u32` handle of the caller's (its position in the
+//! caller's list), so the index holds no metadata and is cheap to share.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use yagura_stix::pattern::ValueKind;
+
+use crate::IndexError;
+
+/// How a value hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// The value itself is an indicator value.
+    Exact,
+    /// The address lies in an indicator's network: the longest prefix of
+    /// the index that holds it.
+    Network {
+        /// The network, as `address/prefix`.
+        network: String,
+    },
+    /// The domain is a subdomain of an indicator's domain.
+    Subdomain {
+        /// The indicator's domain.
+        of: String,
+    },
+}
+
+/// One hit: how the value matched and the indicators it matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit<'a> {
+    /// How.
+    pub how: Match,
+    /// The handles of the indicators, ascending, without repeats.
+    pub indicators: &'a [u32],
+}
+
+type Handles = Vec<u32>;
+
+/// Collects indicator values; [`IndexBuilder::build`] compiles them.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    subdomains: bool,
+    v4: HashMap<u32, Handles>,
+    v6: HashMap<u128, Handles>,
+    nets4: HashMap<(u8, u32), Handles>,
+    nets6: HashMap<(u8, u128), Handles>,
+    domains: HashMap<Box<str>, Handles>,
+    exact: HashMap<(ValueKind, Box<str>), Handles>,
+}
+
+impl Default for IndexBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn mask4(prefix: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
+}
+
+fn mask6(prefix: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
+}
+
+/// An IPv6 address as the IPv4 address it maps, if it maps one
+/// (`::ffff:a.b.c.d`).
+fn v4_of(a: Ipv6Addr) -> Option<Ipv4Addr> {
+    a.to_ipv4_mapped()
+}
+
+fn domain_form(value: &str) -> String {
+    value.trim().trim_end_matches('.').to_lowercase()
+}
+
+impl IndexBuilder {
+    /// An empty builder; domains match their subdomains.
+    pub fn new() -> Self {
+        Self {
+            subdomains: true,
+            v4: HashMap::new(),
+            v6: HashMap::new(),
+            nets4: HashMap::new(),
+            nets6: HashMap::new(),
+            domains: HashMap::new(),
+            exact: HashMap::new(),
+        }
+    }
+
+    /// Whether a domain indicator also matches the domain's subdomains.
+    #[must_use]
+    pub fn subdomains(mut self, yes: bool) -> Self {
+        self.subdomains = yes;
+        self
+    }
+
+    /// Adds the indicator `handle` looking for `value` of `kind`.
+    pub fn add(&mut self, kind: ValueKind, value: &str, handle: u32) -> Result<(), IndexError> {
+        let bad = || IndexError::NotOfKind {
+            kind,
+            value: value.to_owned(),
+        };
+        let v = value.trim();
+        match kind {
+            ValueKind::Ipv4 | ValueKind::Ipv6 => match v.parse::<IpAddr>().map_err(|_| bad())? {
+                IpAddr::V4(a) => self.v4.entry(u32::from(a)).or_default().push(handle),
+                IpAddr::V6(a) => match v4_of(a) {
+                    Some(a) => self.v4.entry(u32::from(a)).or_default().push(handle),
+                    None => self.v6.entry(u128::from(a)).or_default().push(handle),
+                },
+            },
+            ValueKind::Cidr => {
+                let (addr, prefix) = v.split_once('/').ok_or_else(bad)?;
+                let prefix: u8 = prefix.parse().map_err(|_| bad())?;
+                match addr.parse::<IpAddr>().map_err(|_| bad())? {
+                    IpAddr::V4(a) if prefix <= 32 => {
+                        let key = (prefix, u32::from(a) & mask4(prefix));
+                        self.nets4.entry(key).or_default().push(handle);
+                    }
+                    IpAddr::V6(a) if prefix <= 128 => {
+                        let key = (prefix, u128::from(a) & mask6(prefix));
+                        self.nets6.entry(key).or_default().push(handle);
+                    }
+                    _ => return Err(bad()),
+                }
+            }
+            ValueKind::Domain => {
+                let d = domain_form(v);
+                if d.is_empty() || d.contains(char::is_whitespace) {
+                    return Err(bad());
+                }
+                self.domains
+                    .entry(d.into_boxed_str())
+                    .or_default()
+                    .push(handle);
+            }
+            _ => {
+                let n = kind.normalize(v).ok_or_else(bad)?;
+                self.exact
+                    .entry((kind, n.into_boxed_str()))
+                    .or_default()
+                    .push(handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// The index.
+    pub fn build(self) -> IndicatorIndex {
+        fn tidy<K: std::hash::Hash + Eq>(mut m: HashMap<K, Handles>) -> HashMap<K, Handles> {
+            for h in m.values_mut() {
+                h.sort_unstable();
+                h.dedup();
+                h.shrink_to_fit();
+            }
+            m.shrink_to_fit();
+            m
+        }
+        fn lengths<T>(m: &HashMap<(u8, T), Handles>) -> Vec<u8> {
+            let mut l: Vec<u8> = m.keys().map(|(p, _)| *p).collect();
+            l.sort_unstable_by(|a, b| b.cmp(a));
+            l.dedup();
+            l
+        }
+        let nets4 = tidy(self.nets4);
+        let nets6 = tidy(self.nets6);
+        IndicatorIndex {
+            subdomains: self.subdomains,
+            lengths4: lengths(&nets4),
+            lengths6: lengths(&nets6),
+            v4: tidy(self.v4),
+            v6: tidy(self.v6),
+            nets4,
+            nets6,
+            domains: tidy(self.domains),
+            exact: tidy(self.exact),
+        }
+    }
+}
+
+/// The compiled index (immutable; `Sync`, so threads share one).
+#[derive(Debug)]
+pub struct IndicatorIndex {
+    subdomains: bool,
+    v4: HashMap<u32, Handles>,
+    v6: HashMap<u128, Handles>,
+    nets4: HashMap<(u8, u32), Handles>,
+    nets6: HashMap<(u8, u128), Handles>,
+    /// Prefix lengths present, longest first.
+    lengths4: Vec<u8>,
+    lengths6: Vec<u8>,
+    domains: HashMap<Box<str>, Handles>,
+    exact: HashMap<(ValueKind, Box<str>), Handles>,
+}
+
+impl IndicatorIndex {
+    /// How many distinct values and networks the index holds.
+    pub fn len(&self) -> usize {
+        self.v4.len()
+            + self.v6.len()
+            + self.nets4.len()
+            + self.nets6.len()
+            + self.domains.len()
+            + self.exact.len()
+    }
+
+    /// Whether the index holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The hits of `value` read as `kind` (a field's declared kind).
+    /// Addresses hit exactly and by their longest network; domains exactly
+    /// and by each indicator domain they are under; other kinds exactly.
+    /// A value that is not of its kind hits nothing.
+    pub fn lookup(&self, kind: ValueKind, value: &str) -> Vec<Hit<'_>> {
+        let mut out = Vec::new();
+        match kind {
+            ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Cidr => {
+                if let Ok(a) = value.trim().parse::<IpAddr>() {
+                    self.address(a, &mut out);
+                }
+            }
+            ValueKind::Domain => self.domain(&domain_form(value), &mut out),
+            _ => {
+                if let Some(n) = kind.normalize(value)
+                    && let Some(h) = self.exact.get(&(kind, n.into_boxed_str()))
+                {
+                    out.push(Hit {
+                        how: Match::Exact,
+                        indicators: h,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn address<'a>(&'a self, a: IpAddr, out: &mut Vec<Hit<'a>>) {
+        let a = match a {
+            IpAddr::V6(v6) => v4_of(v6).map_or(a, IpAddr::V4),
+            IpAddr::V4(_) => a,
+        };
+        match a {
+            IpAddr::V4(a) => {
+                let n = u32::from(a);
+                if let Some(h) = self.v4.get(&n) {
+                    out.push(Hit {
+                        how: Match::Exact,
+                        indicators: h,
+                    });
+                }
+                for &p in &self.lengths4 {
+                    let net = n & mask4(p);
+                    if let Some(h) = self.nets4.get(&(p, net)) {
+                        out.push(Hit {
+                            how: Match::Network {
+                                network: format!("{}/{p}", Ipv4Addr::from(net)),
+                            },
+                            indicators: h,
+                        });
+                        break;
+                    }
+                }
+            }
+            IpAddr::V6(a) => {
+                let n = u128::from(a);
+                if let Some(h) = self.v6.get(&n) {
+                    out.push(Hit {
+                        how: Match::Exact,
+                        indicators: h,
+                    });
+                }
+                for &p in &self.lengths6 {
+                    let net = n & mask6(p);
+                    if let Some(h) = self.nets6.get(&(p, net)) {
+                        out.push(Hit {
+                            how: Match::Network {
+                                network: format!("{}/{p}", Ipv6Addr::from(net)),
+                            },
+                            indicators: h,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn domain<'a>(&'a self, d: &str, out: &mut Vec<Hit<'a>>) {
+        if d.is_empty() {
+            return;
+        }
+        if let Some(h) = self.domains.get(d) {
+            out.push(Hit {
+                how: Match::Exact,
+                indicators: h,
+            });
+        }
+        if !self.subdomains {
+            return;
+        }
+        for (i, _) in d.match_indices('.') {
+            let parent = &d[i + 1..];
+            if parent.is_empty() {
+                break;
+            }
+            if let Some(h) = self.domains.get(parent) {
+                out.push(Hit {
+                    how: Match::Subdomain {
+                        of: parent.to_owned(),
+                    },
+                    indicators: h,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn index(values: &[(ValueKind, &str)]) -> IndicatorIndex {
+        let mut b = IndexBuilder::new();
+        for (i, (k, v)) in values.iter().enumerate() {
+            b.add(*k, v, u32::try_from(i).expect("few")).expect("valid");
+        }
+        b.build()
+    }
+
+    fn handles(hits: &[Hit<'_>]) -> Vec<(Match, Vec<u32>)> {
+        hits.iter()
+            .map(|h| (h.how.clone(), h.indicators.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn addresses_match_whole_values_only() {
+        let i = index(&[
+            (ValueKind::Ipv4, "1.2.3.4"),
+            (ValueKind::Ipv6, "2001:db8::1"),
+        ]);
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Ipv4, "1.2.3.4")),
+            [(Match::Exact, vec![0])]
+        );
+        assert!(i.lookup(ValueKind::Ipv4, "1.2.3.45").is_empty());
+        assert!(i.lookup(ValueKind::Ipv4, "11.2.3.4").is_empty());
+        assert!(i.lookup(ValueKind::Ipv4, "1.2.3.4x").is_empty());
+        // Other spellings of the same address.
+        assert_eq!(i.lookup(ValueKind::Ipv6, "::ffff:1.2.3.4").len(), 1);
+        assert_eq!(i.lookup(ValueKind::Ipv6, "2001:0db8:0:0::0001").len(), 1);
+    }
+
+    #[test]
+    fn networks_match_by_longest_prefix() {
+        let i = index(&[
+            (ValueKind::Cidr, "10.0.0.0/8"),
+            (ValueKind::Cidr, "10.1.0.0/16"),
+            (ValueKind::Cidr, "10.1.2.3/16"), // the same network, written loosely
+            (ValueKind::Cidr, "2001:db8::/32"),
+            (ValueKind::Cidr, "0.0.0.0/0"),
+        ]);
+        let net = |n: &str| Match::Network {
+            network: n.to_owned(),
+        };
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Ipv4, "10.1.200.7")),
+            [(net("10.1.0.0/16"), vec![1, 2])]
+        );
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Ipv4, "10.9.0.1")),
+            [(net("10.0.0.0/8"), vec![0])]
+        );
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Ipv4, "192.0.2.1")),
+            [(net("0.0.0.0/0"), vec![4])]
+        );
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Ipv6, "2001:db8:ffff::1")),
+            [(net("2001:db8::/32"), vec![3])]
+        );
+        assert!(i.lookup(ValueKind::Ipv6, "2001:db9::1").is_empty());
+    }
+
+    #[test]
+    fn domains_match_themselves_and_their_subdomains() {
+        let i = index(&[
+            (ValueKind::Domain, "Evil.Example."),
+            (ValueKind::Domain, "b.evil.example"),
+        ]);
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Domain, "EVIL.example")),
+            [(Match::Exact, vec![0])]
+        );
+        assert_eq!(
+            handles(&i.lookup(ValueKind::Domain, "a.b.evil.example")),
+            [
+                (
+                    Match::Subdomain {
+                        of: "b.evil.example".into()
+                    },
+                    vec![1]
+                ),
+                (
+                    Match::Subdomain {
+                        of: "evil.example".into()
+                    },
+                    vec![0]
+                ),
+            ]
+        );
+        assert!(i.lookup(ValueKind::Domain, "notevil.example").is_empty());
+        assert!(i.lookup(ValueKind::Domain, "evil.example.com").is_empty());
+        assert!(i.lookup(ValueKind::Domain, "example").is_empty());
+        let exact_only = {
+            let mut b = IndexBuilder::new().subdomains(false);
+            b.add(ValueKind::Domain, "evil.example", 0).expect("valid");
+            b.build()
+        };
+        assert!(
+            exact_only
+                .lookup(ValueKind::Domain, "a.evil.example")
+                .is_empty()
+        );
+        assert_eq!(
+            exact_only.lookup(ValueKind::Domain, "evil.example").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn other_kinds_match_their_normal_form() {
+        let sha = "A".repeat(64);
+        let i = index(&[
+            (ValueKind::Sha256, &sha),
+            (ValueKind::Email, "Bad@Evil.Example"),
+            (ValueKind::Url, "http://evil.example/x"),
+        ]);
+        assert_eq!(i.lookup(ValueKind::Sha256, &"a".repeat(64)).len(), 1);
+        // The same digits are not another kind's value.
+        assert!(i.lookup(ValueKind::Md5, &"a".repeat(32)).is_empty());
+        assert_eq!(i.lookup(ValueKind::Email, "bad@evil.example").len(), 1);
+        assert_eq!(i.lookup(ValueKind::Url, "http://evil.example/x").len(), 1);
+        assert!(
+            i.lookup(ValueKind::Url, "http://evil.example/xy")
+                .is_empty()
+        );
+        assert_eq!(i.len(), 3);
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_them() {
+        let mut b = IndexBuilder::new();
+        for (kind, v) in [
+            (ValueKind::Ipv4, "1.2.3"),
+            (ValueKind::Cidr, "10.0.0.0/33"),
+            (ValueKind::Cidr, "10.0.0.0"),
+            (ValueKind::Cidr, "2001:db8::/129"),
+            (ValueKind::Sha256, "abc"),
+            (ValueKind::Domain, " "),
+        ] {
+            assert_eq!(
+                b.add(kind, v, 0),
+                Err(IndexError::NotOfKind {
+                    kind,
+                    value: v.to_owned()
+                })
+            );
+        }
+        assert!(b.build().is_empty());
+    }
+
+    proptest! {
+        /// Longest-prefix matching agrees with a search over every network.
+        #[test]
+        fn longest_prefix_matches_a_full_search(
+            nets in proptest::collection::vec((any::<u32>(), 0u8..=32), 1..40),
+            probes in proptest::collection::vec(any::<u32>(), 1..40),
+        ) {
+            let mut b = IndexBuilder::new();
+            for (i, (a, p)) in nets.iter().enumerate() {
+                let text = format!("{}/{p}", Ipv4Addr::from(*a));
+                b.add(ValueKind::Cidr, &text, u32::try_from(i).expect("few")).expect("valid");
+            }
+            let index = b.build();
+            // Probe inside the networks as well as at random.
+            let inside = nets.iter().map(|(a, p)| a & mask4(*p) | (!mask4(*p) & 0x5a5a_5a5a));
+            for probe in probes.into_iter().chain(inside) {
+                let holding: Vec<(u8, u32)> = nets
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (a, p))| probe & mask4(*p) == a & mask4(*p))
+                    .map(|(i, (_, p))| (*p, u32::try_from(i).expect("few")))
+                    .collect();
+                let want = holding.iter().map(|(p, _)| *p).max().map(|longest| {
+                    let mut h: Vec<u32> = holding.iter().filter(|(p, _)| *p == longest).map(|(_, i)| *i).collect();
+                    h.sort_unstable();
+                    (longest, h)
+                });
+                let got = index.lookup(ValueKind::Ipv4, &Ipv4Addr::from(probe).to_string());
+                let got = got.iter().find_map(|h| match &h.how {
+                    Match::Network { network } => {
+                        let p: u8 = network.split_once('/').expect("prefix").1.parse().expect("number");
+                        Some((p, h.indicators.to_vec()))
+                    }
+                    _ => None,
+                });
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
+}

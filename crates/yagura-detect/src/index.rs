@@ -77,6 +77,23 @@ fn mask6(prefix: u8) -> u128 {
     u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0)
 }
 
+/// The longest network of `nets` (prefix lengths `lengths`, longest first)
+/// that holds the address `n`: its prefix, network address and handles.
+fn longest<'a, T>(
+    n: T,
+    lengths: &[u8],
+    nets: &'a HashMap<(u8, T), Handles>,
+    mask: fn(u8) -> T,
+) -> Option<(u8, T, &'a [u32])>
+where
+    T: Copy + Eq + std::hash::Hash + std::ops::BitAnd<Output = T>,
+{
+    lengths.iter().find_map(|&p| {
+        let net = n & mask(p);
+        nets.get(&(p, net)).map(|h| (p, net, h.as_slice()))
+    })
+}
+
 /// An IPv6 address as the IPv4 address it maps, if it maps one
 /// (`::ffff:a.b.c.d`).
 fn v4_of(a: Ipv6Addr) -> Option<Ipv4Addr> {
@@ -255,49 +272,31 @@ impl IndicatorIndex {
             IpAddr::V6(v6) => v4_of(v6).map_or(a, IpAddr::V4),
             IpAddr::V4(_) => a,
         };
-        match a {
+        let (exact, network) = match a {
             IpAddr::V4(a) => {
                 let n = u32::from(a);
-                if let Some(h) = self.v4.get(&n) {
-                    out.push(Hit {
-                        how: Match::Exact,
-                        indicators: h,
-                    });
-                }
-                for &p in &self.lengths4 {
-                    let net = n & mask4(p);
-                    if let Some(h) = self.nets4.get(&(p, net)) {
-                        out.push(Hit {
-                            how: Match::Network {
-                                network: format!("{}/{p}", Ipv4Addr::from(net)),
-                            },
-                            indicators: h,
-                        });
-                        break;
-                    }
-                }
+                let net = longest(n, &self.lengths4, &self.nets4, mask4)
+                    .map(|(p, net, h)| (format!("{}/{p}", Ipv4Addr::from(net)), h));
+                (self.v4.get(&n), net)
             }
             IpAddr::V6(a) => {
                 let n = u128::from(a);
-                if let Some(h) = self.v6.get(&n) {
-                    out.push(Hit {
-                        how: Match::Exact,
-                        indicators: h,
-                    });
-                }
-                for &p in &self.lengths6 {
-                    let net = n & mask6(p);
-                    if let Some(h) = self.nets6.get(&(p, net)) {
-                        out.push(Hit {
-                            how: Match::Network {
-                                network: format!("{}/{p}", Ipv6Addr::from(net)),
-                            },
-                            indicators: h,
-                        });
-                        break;
-                    }
-                }
+                let net = longest(n, &self.lengths6, &self.nets6, mask6)
+                    .map(|(p, net, h)| (format!("{}/{p}", Ipv6Addr::from(net)), h));
+                (self.v6.get(&n), net)
             }
+        };
+        if let Some(h) = exact {
+            out.push(Hit {
+                how: Match::Exact,
+                indicators: h,
+            });
+        }
+        if let Some((network, h)) = network {
+            out.push(Hit {
+                how: Match::Network { network },
+                indicators: h,
+            });
         }
     }
 

@@ -10,7 +10,7 @@
 //! as if the client had asked a moment earlier.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -69,13 +69,7 @@ impl ReadAhead {
     }
 
     /// Starts reading `page_raw(filter, after, limit)` in the background.
-    pub fn start(
-        self: &Arc<Self>,
-        store: &SqliteStore,
-        filter: ObjectFilter,
-        after: i64,
-        limit: u32,
-    ) {
+    pub fn start(&self, store: &SqliteStore, filter: ObjectFilter, after: i64, limit: u32) {
         let key = PageKey::new(&filter, after, limit);
         let (done, pending) = oneshot::channel();
         {

@@ -245,15 +245,15 @@ fn wanted(filter: &AuditFilter, r: &AuditRecord) -> bool {
 /// The log's last record: its seq and hash.
 type Head = (i64, String);
 
-/// The rows of `entries` chained after `head`, in runs, and the new head.
+/// The rows of `entries` chained after `head`, in runs.
 fn chain(
     entries: &[AuditEntry],
     (mut seq, mut prev): Head,
     link: fn(&str, &AuditRecord) -> String,
-) -> Result<(Vec<Vec<P>>, Head), StoreError> {
+) -> Result<Vec<Vec<P>>, StoreError> {
     // One record reused for hashing, its strings refilled in place.
     let Some(first_entry) = entries.first() else {
-        return Ok((Vec::new(), (seq, prev)));
+        return Ok(Vec::new());
     };
     let mut record = AuditRecord {
         seq: 0,
@@ -313,7 +313,7 @@ fn chain(
             P::Text(prev.clone()),
         ]);
     }
-    Ok((rows, (seq, prev)))
+    Ok(rows)
 }
 
 const RUN_COLUMNS: &str =
@@ -347,7 +347,7 @@ impl AuditLog for SqliteStore {
             ),
             None => (0, GENESIS.to_owned()),
         };
-        let (rows, _) = chain(entries, head, link)?;
+        let rows = chain(entries, head, link)?;
         insert_rows(&mut tx, RUN_COLUMNS, "", 8, rows).await?;
         tx.commit().await.map_err(backend)
     }

@@ -146,6 +146,31 @@ mod tests {
         Ok(v.count())
     }
 
+    /// The hash is SHA-256 over the length-prefixed fields, as lower-case
+    /// hex: the value here is Python's `hashlib` over the same bytes, so a
+    /// change of encoding (which would break every stored chain) fails.
+    #[test]
+    fn the_hash_encoding_is_stable() {
+        let r = AuditRecord {
+            seq: 1,
+            entry: AuditEntry {
+                at: "2026-11-28T00:00:00Z".into(),
+                recipient: "jpcert".into(),
+                channel: Channel::Export,
+                object_id: "indicator--1".into(),
+                version: "2026-01-01T00:00:00.000Z".into(),
+                allow: true,
+                reason: "TLP:CLEAR".into(),
+            },
+            prev_hash: GENESIS.to_owned(),
+            hash: String::new(),
+        };
+        assert_eq!(
+            link(GENESIS, &r),
+            "3743a554e62a8e3fd97c55f9f9e296b28da6d8033338c6f866af833f3b7beea4"
+        );
+    }
+
     #[test]
     fn a_sound_chain_verifies() {
         assert_eq!(verify(&chain(5)), Ok(5));

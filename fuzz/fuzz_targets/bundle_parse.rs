@@ -9,7 +9,11 @@ use yagura_stix::{Bundle, StixVersion};
 
 fuzz_target!(|data: &[u8]| {
     for version in [StixVersion::V2_0, StixVersion::V2_1] {
-        let options = Options { version, strict: true, ..Options::default() };
+        let options = Options {
+            version,
+            strict: true,
+            ..Options::default()
+        };
         let _ = validate_slice(data, &options);
     }
     if let Ok(bundle) = Bundle::from_slice(data) {

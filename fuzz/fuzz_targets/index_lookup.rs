@@ -8,12 +8,16 @@ use yagura_detect::IndexBuilder;
 use yagura_stix::pattern::ValueKind;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut b = IndexBuilder::new();
     let mut added = Vec::new();
     for (i, line) in text.lines().enumerate() {
         for kind in ValueKind::ALL {
-            if b.add(kind, line, u32::try_from(i).unwrap_or(u32::MAX)).is_ok() {
+            if b.add(kind, line, u32::try_from(i).unwrap_or(u32::MAX))
+                .is_ok()
+            {
                 added.push((kind, line));
             }
         }

@@ -8,8 +8,12 @@ use yagura_stix::validate::{Options, validate_object};
 
 fuzz_target!(|data: &[u8]| {
     let _ = looks_like_misp(data);
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(events) = read_events(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(events) = read_events(text) else {
+        return;
+    };
     for (at, event) in &events {
         if let Ok(converted) = convert_event(event, at) {
             for o in &converted.objects {

@@ -15,3 +15,11 @@ pub enum IndexError {
         value: String,
     },
 }
+
+/// A field-mapping file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct MappingError {
+    /// Why.
+    pub reason: String,
+}

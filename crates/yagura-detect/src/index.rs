@@ -15,6 +15,7 @@
 //! An indicator is a `u32` handle of the caller's (its position in the
 //! caller's list), so the index holds no metadata and is cheap to share.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -50,17 +51,21 @@ pub struct Hit<'a> {
 }
 
 type Handles = Vec<u32>;
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Exact-match kinds: one map per kind, indexed by `kind as usize`.
+const KINDS: usize = ValueKind::ALL.len();
 
 /// Collects indicator values; [`IndexBuilder::build`] compiles them.
 #[derive(Debug)]
 pub struct IndexBuilder {
     subdomains: bool,
-    v4: HashMap<u32, Handles>,
-    v6: HashMap<u128, Handles>,
-    nets4: HashMap<(u8, u32), Handles>,
-    nets6: HashMap<(u8, u128), Handles>,
-    domains: HashMap<Box<str>, Handles>,
-    exact: HashMap<(ValueKind, Box<str>), Handles>,
+    v4: FastMap<u32, Handles>,
+    v6: FastMap<u128, Handles>,
+    nets4: FastMap<(u8, u32), Handles>,
+    nets6: FastMap<(u8, u128), Handles>,
+    domains: FastMap<Box<str>, Handles>,
+    exact: Vec<FastMap<Box<str>, Handles>>,
 }
 
 impl Default for IndexBuilder {
@@ -82,7 +87,7 @@ fn mask6(prefix: u8) -> u128 {
 fn longest<'a, T>(
     n: T,
     lengths: &[u8],
-    nets: &'a HashMap<(u8, T), Handles>,
+    nets: &'a FastMap<(u8, T), Handles>,
     mask: fn(u8) -> T,
 ) -> Option<(u8, T, &'a [u32])>
 where
@@ -100,8 +105,45 @@ fn v4_of(a: Ipv6Addr) -> Option<Ipv4Addr> {
     a.to_ipv4_mapped()
 }
 
-fn domain_form(value: &str) -> String {
-    value.trim().trim_end_matches('.').to_lowercase()
+/// A domain in the form the index keeps: trimmed, no final dot, lower
+/// case; borrowed when it is already so.
+fn domain_form(value: &str) -> Cow<'_, str> {
+    let v = value.trim().trim_end_matches('.');
+    if v.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        Cow::Owned(v.to_lowercase())
+    } else {
+        Cow::Borrowed(v)
+    }
+}
+
+/// An exact value in the form the index keeps ([`ValueKind::normalize`]),
+/// borrowed when it is already so.
+fn exact_form(kind: ValueKind, value: &str) -> Option<Cow<'_, str>> {
+    let v = value.trim();
+    match kind {
+        ValueKind::Md5 | ValueKind::Sha1 | ValueKind::Sha256 | ValueKind::Sha512 => {
+            let n = match kind {
+                ValueKind::Md5 => 32,
+                ValueKind::Sha1 => 40,
+                ValueKind::Sha256 => 64,
+                _ => 128,
+            };
+            if v.len() != n || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                None
+            } else if v.bytes().any(|b| b.is_ascii_uppercase()) {
+                Some(Cow::Owned(v.to_ascii_lowercase()))
+            } else {
+                Some(Cow::Borrowed(v))
+            }
+        }
+        ValueKind::Url
+        | ValueKind::FileName
+        | ValueKind::Mutex
+        | ValueKind::RegistryKey
+        | ValueKind::UserAccount
+        | ValueKind::UserAgent => (!v.is_empty()).then_some(Cow::Borrowed(v)),
+        _ => kind.normalize(v).map(Cow::Owned),
+    }
 }
 
 impl IndexBuilder {
@@ -109,12 +151,12 @@ impl IndexBuilder {
     pub fn new() -> Self {
         Self {
             subdomains: true,
-            v4: HashMap::new(),
-            v6: HashMap::new(),
-            nets4: HashMap::new(),
-            nets6: HashMap::new(),
-            domains: HashMap::new(),
-            exact: HashMap::new(),
+            v4: FastMap::default(),
+            v6: FastMap::default(),
+            nets4: FastMap::default(),
+            nets6: FastMap::default(),
+            domains: FastMap::default(),
+            exact: (0..KINDS).map(|_| FastMap::default()).collect(),
         }
     }
 
@@ -160,15 +202,12 @@ impl IndexBuilder {
                 if d.is_empty() || d.contains(char::is_whitespace) {
                     return Err(bad());
                 }
-                self.domains
-                    .entry(d.into_boxed_str())
-                    .or_default()
-                    .push(handle);
+                self.domains.entry(d.into()).or_default().push(handle);
             }
             _ => {
-                let n = kind.normalize(v).ok_or_else(bad)?;
-                self.exact
-                    .entry((kind, n.into_boxed_str()))
+                let n = exact_form(kind, v).ok_or_else(bad)?;
+                self.exact[kind as usize]
+                    .entry(n.into())
                     .or_default()
                     .push(handle);
             }
@@ -178,7 +217,7 @@ impl IndexBuilder {
 
     /// The index.
     pub fn build(self) -> IndicatorIndex {
-        fn tidy<K: std::hash::Hash + Eq>(mut m: HashMap<K, Handles>) -> HashMap<K, Handles> {
+        fn tidy<K: std::hash::Hash + Eq>(mut m: FastMap<K, Handles>) -> FastMap<K, Handles> {
             for h in m.values_mut() {
                 h.sort_unstable();
                 h.dedup();
@@ -187,7 +226,7 @@ impl IndexBuilder {
             m.shrink_to_fit();
             m
         }
-        fn lengths<T>(m: &HashMap<(u8, T), Handles>) -> Vec<u8> {
+        fn lengths<T>(m: &FastMap<(u8, T), Handles>) -> Vec<u8> {
             let mut l: Vec<u8> = m.keys().map(|(p, _)| *p).collect();
             l.sort_unstable_by(|a, b| b.cmp(a));
             l.dedup();
@@ -195,16 +234,29 @@ impl IndexBuilder {
         }
         let nets4 = tidy(self.nets4);
         let nets6 = tidy(self.nets6);
+        let lengths4 = lengths(&nets4);
+        let segments4 = Segments::of(&nets4, &lengths4);
         IndicatorIndex {
             subdomains: self.subdomains,
-            lengths4: lengths(&nets4),
             lengths6: lengths(&nets6),
+            segments4,
             v4: tidy(self.v4),
             v6: tidy(self.v6),
             nets4,
             nets6,
+            tails: if self.domains.keys().any(|d| !d.contains('.')) {
+                None
+            } else {
+                Some(
+                    self.domains
+                        .keys()
+                        .filter_map(|d| tail(d))
+                        .map(|t| (t.into(), ()))
+                        .collect(),
+                )
+            },
             domains: tidy(self.domains),
-            exact: tidy(self.exact),
+            exact: self.exact.into_iter().map(tidy).collect(),
         }
     }
 }
@@ -213,15 +265,138 @@ impl IndexBuilder {
 #[derive(Debug)]
 pub struct IndicatorIndex {
     subdomains: bool,
-    v4: HashMap<u32, Handles>,
-    v6: HashMap<u128, Handles>,
-    nets4: HashMap<(u8, u32), Handles>,
-    nets6: HashMap<(u8, u128), Handles>,
-    /// Prefix lengths present, longest first.
-    lengths4: Vec<u8>,
+    v4: FastMap<u32, Handles>,
+    v6: FastMap<u128, Handles>,
+    nets4: FastMap<(u8, u32), Handles>,
+    nets6: FastMap<(u8, u128), Handles>,
+    /// The IPv4 networks flattened into disjoint ranges.
+    segments4: Segments,
+    /// IPv6 prefix lengths present, longest first.
     lengths6: Vec<u8>,
-    domains: HashMap<Box<str>, Handles>,
-    exact: HashMap<(ValueKind, Box<str>), Handles>,
+    domains: FastMap<Box<str>, Handles>,
+    /// The last two labels of every indicator domain (`evil.example` for
+    /// `a.evil.example`): a domain whose last two labels are not here is
+    /// under no indicator. `None` when some indicator domain is one label.
+    tails: Option<FastMap<Box<str>, ()>>,
+    exact: Vec<FastMap<Box<str>, Handles>>,
+}
+
+/// The last two labels of a domain, if it has two or more.
+fn tail(d: &str) -> Option<&str> {
+    let last = d.rfind('.')?;
+    Some(d[..last].rfind('.').map_or(d, |i| &d[i + 1..]))
+}
+
+/// An IPv4 address in dotted-quad form (as the standard library reads it:
+/// four decimal octets, no leading zeros), quickly.
+#[inline]
+pub(crate) fn parse_v4(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let mut out = 0u32;
+    let mut octet = 0u32;
+    let mut digits = 0;
+    let mut dots = 0;
+    let mut lead_zero = false;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                if digits == 1 && lead_zero {
+                    return None;
+                }
+                if digits == 0 {
+                    lead_zero = c == b'0';
+                }
+                octet = octet * 10 + u32::from(c - b'0');
+                digits += 1;
+                if digits > 3 || octet > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                if digits == 0 {
+                    return None;
+                }
+                out = out << 8 | octet;
+                octet = 0;
+                digits = 0;
+                dots += 1;
+                if dots > 3 {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+    (dots == 3 && digits > 0).then_some(out << 8 | octet)
+}
+
+/// An address in any form the standard library reads, IPv4 first, fast.
+#[inline]
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
+    match parse_v4(s) {
+        Some(a) => Some(IpAddr::V4(Ipv4Addr::from(a))),
+        None if s.contains(':') => s.parse().ok(),
+        None => None,
+    }
+}
+
+/// The IPv4 address space cut at every network's first address and the
+/// address after its last, each piece labelled with the longest network
+/// holding all of it: one binary search finds an address's network.
+#[derive(Debug, Default)]
+struct Segments {
+    /// The first address of each piece, ascending (the first is 0).
+    starts: Vec<u32>,
+    /// The longest network over each piece: (prefix, network address).
+    label: Vec<Option<(u8, u32)>>,
+    /// For each /16 (and one past the last), the first piece starting in
+    /// it or later: a search looks only at the pieces of its /16.
+    by16: Vec<u32>,
+}
+
+impl Segments {
+    fn of(nets: &FastMap<(u8, u32), Handles>, lengths: &[u8]) -> Self {
+        if nets.is_empty() {
+            return Self::default();
+        }
+        let mut cuts: Vec<u32> = vec![0];
+        for &(p, net) in nets.keys() {
+            cuts.push(net);
+            if let Some(after) = net.checked_add(!mask4(p)).and_then(|l| l.checked_add(1)) {
+                cuts.push(after);
+            }
+        }
+        cuts.sort_unstable();
+        cuts.dedup();
+        let label = cuts
+            .iter()
+            .map(|&a| longest(a, lengths, nets, mask4).map(|(p, net, _)| (p, net)))
+            .collect();
+        let by16 = (0..=1u32 << 16)
+            .map(|p| {
+                let at = cuts.partition_point(|&s| u64::from(s) < u64::from(p) << 16);
+                u32::try_from(at).unwrap_or(u32::MAX)
+            })
+            .collect();
+        Self {
+            starts: cuts,
+            label,
+            by16,
+        }
+    }
+
+    fn find(&self, a: u32) -> Option<(u8, u32)> {
+        if self.starts.is_empty() {
+            return None;
+        }
+        let p = (a >> 16) as usize;
+        let (lo, hi) = (self.by16[p] as usize, self.by16[p + 1] as usize);
+        let j = lo + self.starts[lo..hi].partition_point(|&s| s <= a);
+        self.label[j.checked_sub(1)?]
+    }
 }
 
 impl IndicatorIndex {
@@ -232,7 +407,7 @@ impl IndicatorIndex {
             + self.nets4.len()
             + self.nets6.len()
             + self.domains.len()
-            + self.exact.len()
+            + self.exact.iter().map(HashMap::len).sum::<usize>()
     }
 
     /// Whether the index holds nothing.
@@ -246,16 +421,22 @@ impl IndicatorIndex {
     /// A value that is not of its kind hits nothing.
     pub fn lookup(&self, kind: ValueKind, value: &str) -> Vec<Hit<'_>> {
         let mut out = Vec::new();
+        self.lookup_into(kind, value, &mut out);
+        out
+    }
+
+    /// [`IndicatorIndex::lookup`], adding the hits to `out`.
+    pub fn lookup_into<'a>(&'a self, kind: ValueKind, value: &str, out: &mut Vec<Hit<'a>>) {
         match kind {
             ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Cidr => {
-                if let Ok(a) = value.trim().parse::<IpAddr>() {
-                    self.address(a, &mut out);
+                if let Some(a) = parse_ip(value.trim()) {
+                    self.address_into(a, out);
                 }
             }
-            ValueKind::Domain => self.domain(&domain_form(value), &mut out),
+            ValueKind::Domain => self.domain(&domain_form(value), out),
             _ => {
-                if let Some(n) = kind.normalize(value)
-                    && let Some(h) = self.exact.get(&(kind, n.into_boxed_str()))
+                if let Some(n) = exact_form(kind, value)
+                    && let Some(h) = self.exact[kind as usize].get(&*n)
                 {
                     out.push(Hit {
                         how: Match::Exact,
@@ -264,10 +445,10 @@ impl IndicatorIndex {
                 }
             }
         }
-        out
     }
 
-    fn address<'a>(&'a self, a: IpAddr, out: &mut Vec<Hit<'a>>) {
+    /// The hits of an address: exact and by its longest network.
+    pub fn address_into<'a>(&'a self, a: IpAddr, out: &mut Vec<Hit<'a>>) {
         let a = match a {
             IpAddr::V6(v6) => v4_of(v6).map_or(a, IpAddr::V4),
             IpAddr::V4(_) => a,
@@ -275,8 +456,10 @@ impl IndicatorIndex {
         let (exact, network) = match a {
             IpAddr::V4(a) => {
                 let n = u32::from(a);
-                let net = longest(n, &self.lengths4, &self.nets4, mask4)
-                    .map(|(p, net, h)| (format!("{}/{p}", Ipv4Addr::from(net)), h));
+                let net = self.segments4.find(n).and_then(|(p, net)| {
+                    let h = self.nets4.get(&(p, net))?;
+                    Some((format!("{}/{p}", Ipv4Addr::from(net)), h.as_slice()))
+                });
                 (self.v4.get(&n), net)
             }
             IpAddr::V6(a) => {
@@ -302,6 +485,11 @@ impl IndicatorIndex {
 
     fn domain<'a>(&'a self, d: &str, out: &mut Vec<Hit<'a>>) {
         if d.is_empty() {
+            return;
+        }
+        if let Some(tails) = &self.tails
+            && tail(d).is_none_or(|t| !tails.contains_key(t))
+        {
             return;
         }
         if let Some(h) = self.domains.get(d) {

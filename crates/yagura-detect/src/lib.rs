@@ -1,15 +1,24 @@
-//! Yagura's detection engine. So far: the indicator index ([`index`]),
-//! compiled once from exact indicator values and shared across threads,
-//! that answers "is this value from a log known bad, and by which
-//! indicators" field by field, with no substring false positives. The log
-//! readers, `yagura hunt` and the Sigma runner are not built yet.
-//! Synchronous and pure: no I/O.
+//! Yagura's detection engine: log readers that stream each record's fields
+//! ([`event`]), field mappings kept as data ([`fields`]), the indicator
+//! index ([`index`]) compiled once and shared across threads, and the
+//! hunter ([`hunt`]) that checks each field against it, field-aware, with
+//! no substring false positives. Synchronous and data-parallel: no async
+//! runtime; only the readers touch files.
 
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 mod error;
+pub mod event;
+pub mod extract;
+pub mod fields;
+pub mod hunt;
 pub mod index;
+pub mod intel;
+pub mod json;
+pub mod observe;
+pub mod read;
+pub mod run;
 
-pub use error::IndexError;
+pub use error::{IndexError, MappingError};
 pub use index::{Hit, IndexBuilder, IndicatorIndex, Match};

@@ -86,6 +86,7 @@ fn misp_type(kind: ValueKind) -> (&'static str, &'static str) {
         ValueKind::Asn => ("AS", "Network activity"),
         ValueKind::Mac => ("mac-address", "Network activity"),
         ValueKind::UserAccount => ("target-user", "Targeting data"),
+        ValueKind::UserAgent => ("user-agent", "Network activity"),
     }
 }
 

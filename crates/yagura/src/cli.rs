@@ -12,6 +12,7 @@ use anyhow::Context as _;
 
 use crate::commands::audit::{self, AuditCommand};
 use crate::commands::export::{self, ExportArgs};
+use crate::commands::hunt::{self, HuntArgs};
 use crate::commands::import::{self, ImportArgs};
 use crate::commands::init::{self, InitArgs};
 use crate::commands::org::{self as org, CollectionCommand, OrgCommand, RootCommand};
@@ -53,6 +54,10 @@ enum Command {
     /// Export objects for a recipient (STIX, MISP, CSV, value lists),
     /// through the sharing policy, every decision audited.
     Export(ExportArgs),
+    /// Look through logs for known-bad values: JSON lines, Zeek, syslog/CEF/LEEF,
+    /// CSV, EVTX (plain, gzip, zstd), against the store's indicators or IOC files.
+    /// Exit code 0 with hits, 1 without, 2 on an error.
+    Hunt(HuntArgs),
     /// Run the hub: TAXII 2.1 over HTTP on the embedded store.
     Serve(ServeArgs),
     /// Partner organizations: add, list, remove.
@@ -98,6 +103,10 @@ pub(crate) fn run() -> ExitCode {
         Command::Init(args) => with_store(&data, |store| Box::pin(init::run(store, args))),
         Command::Import(args) => with_store(&data, |store| Box::pin(import::run(store, args))),
         Command::Search(args) => with_store(&data, |store| Box::pin(search::run(store, args))),
+        Command::Hunt(args) if args.needs_store() => {
+            with_store(&data, |store| Box::pin(hunt::run_with_store(store, args)))
+        }
+        Command::Hunt(args) => hunt::run(args),
         Command::Serve(args) => with_store(&data, |store| {
             Box::pin(serve::run(store, hub, listen, args))
         }),

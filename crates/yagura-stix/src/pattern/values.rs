@@ -46,11 +46,13 @@ pub enum ValueKind {
     Mac,
     /// A user account id or login.
     UserAccount,
+    /// An HTTP user agent (`network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'`).
+    UserAgent,
 }
 
 impl ValueKind {
     /// All kinds.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Ipv4,
         Self::Ipv6,
         Self::Cidr,
@@ -67,6 +69,7 @@ impl ValueKind {
         Self::Asn,
         Self::Mac,
         Self::UserAccount,
+        Self::UserAgent,
     ];
 
     /// A stable lower-case name (`ipv4`, `sha256`, `file-name`, …).
@@ -88,6 +91,7 @@ impl ValueKind {
             Self::Asn => "asn",
             Self::Mac => "mac",
             Self::UserAccount => "user-account",
+            Self::UserAgent => "user-agent",
         }
     }
 
@@ -126,9 +130,12 @@ impl ValueKind {
                 .parse::<u64>()
                 .ok()
                 .map(|n| n.to_string()),
-            Self::Url | Self::FileName | Self::Mutex | Self::RegistryKey | Self::UserAccount => {
-                Some(v.to_owned())
-            }
+            Self::Url
+            | Self::FileName
+            | Self::Mutex
+            | Self::RegistryKey
+            | Self::UserAccount
+            | Self::UserAgent => Some(v.to_owned()),
         }
     }
 }
@@ -188,6 +195,11 @@ fn kind_of(object_type: &str, path: &[PathStep]) -> Option<ValueKind> {
         ("autonomous-system", ["number"]) => Some(ValueKind::Asn),
         ("mac-addr", ["value"]) => Some(ValueKind::Mac),
         ("user-account", ["user_id" | "account_login"]) => Some(ValueKind::UserAccount),
+        ("network-traffic", ["extensions", "http-request-ext", "request_header", h])
+            if h.eq_ignore_ascii_case("user-agent") =>
+        {
+            Some(ValueKind::UserAgent)
+        }
         // `network-traffic:dst_ref.value` and the like: the address's own kind.
         ("network-traffic", [_, "value"]) => None,
         _ => None,

@@ -2,6 +2,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod export;
+pub(crate) mod hunt;
 pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod org;

@@ -1,0 +1,800 @@
+//! A hunt over many inputs on several threads.
+//!
+//! One reader thread opens each input (decompressing and detecting its
+//! format), cuts line formats into chunks of whole lines (about 4 MiB,
+//! numbered so that every line keeps its number), and queues them; files
+//! of the other formats (CSV, EVTX) are queued whole. Worker threads check
+//! the tasks, each with its own [`Hunter`] over the shared [`Intel`]. The
+//! calling thread gets the results and hands them on in input order (or
+//! as they finish, unordered). Memory is bounded by the queue: a few
+//! chunks per thread, whatever the size of the input.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use crate::event::Place;
+use crate::fields::FieldMap;
+use crate::hunt::{Finding, Hunter, Unmapped};
+use crate::intel::Intel;
+use crate::json::JsonScanner;
+use crate::read::zeek::ZeekHeader;
+use crate::read::{self, Format};
+
+/// Where logs come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or a folder walked recursively.
+    Path(PathBuf),
+    /// Standard input.
+    Stdin,
+}
+
+/// How a hunt runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Worker threads (at least 1).
+    pub threads: usize,
+    /// Results in input order (else as they finish).
+    pub ordered: bool,
+    /// Stop at the first error.
+    pub strict: bool,
+    /// What to do with unmapped fields.
+    pub unmapped: Unmapped,
+    /// The format of every input (else detected per input).
+    pub format: Option<Format>,
+    /// Lines longer than this are reported and skipped.
+    pub max_line: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            ordered: true,
+            strict: false,
+            unmapped: Unmapped::ByForm,
+            format: None,
+            max_line: 1 << 20,
+        }
+    }
+}
+
+/// Something a hunt could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// The place, when it is inside the input.
+    pub place: Option<Place>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// What a hunt hands on, in order.
+#[derive(Debug)]
+pub enum Report<'a> {
+    /// An input was opened.
+    Opened {
+        /// Its name.
+        source: &'a str,
+        /// Its format.
+        format: Format,
+    },
+    /// Hits in an input.
+    Findings {
+        /// The input's name.
+        source: &'a str,
+        /// The hits, in order.
+        findings: Vec<Finding>,
+    },
+    /// An input or a part of it that could not be read.
+    Error {
+        /// The input's name.
+        source: &'a str,
+        /// What.
+        error: ReadError,
+    },
+    /// Bytes of input read so far (decompressed), for progress.
+    Progress(u64),
+}
+
+/// What a hunt did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Inputs read.
+    pub inputs: u64,
+    /// Events checked.
+    pub events: u64,
+    /// Bytes read (decompressed).
+    pub bytes: u64,
+    /// Hits.
+    pub findings: u64,
+    /// Errors reported.
+    pub errors: u64,
+}
+
+const CHUNK: usize = 4 << 20;
+
+enum Work {
+    Lines {
+        format: Format,
+        zeek: Option<Arc<ZeekHeader>>,
+        first_line: u64,
+        buf: Vec<u8>,
+    },
+    Whole {
+        format: Format,
+        input: Box<dyn Read + Send>,
+        /// The file, when it is a plain file (EVTX is read from it directly).
+        path: Option<PathBuf>,
+    },
+}
+
+struct Task {
+    seq: u64,
+    source: usize,
+    work: Work,
+}
+
+enum Outcome {
+    Opened(Format),
+    Done {
+        findings: Vec<Finding>,
+        errors: Vec<ReadError>,
+        events: u64,
+        bytes: u64,
+    },
+    Error(ReadError),
+}
+
+struct Done {
+    seq: u64,
+    source: usize,
+    outcome: Outcome,
+}
+
+/// Expands folders (recursively, sorted by name) into their files.
+pub fn expand(inputs: &[Input]) -> Vec<(String, Result<Input, String>)> {
+    fn walk(dir: &Path, out: &mut Vec<(String, Result<Input, String>)>) {
+        let name = dir.display().to_string();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => return out.push((name, Err(e.to_string()))),
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push((p.display().to_string(), Ok(Input::Path(p))));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for i in inputs {
+        match i {
+            Input::Stdin => out.push(("-".to_owned(), Ok(Input::Stdin))),
+            Input::Path(p) if p.is_dir() => walk(p, &mut out),
+            Input::Path(p) => out.push((p.display().to_string(), Ok(Input::Path(p.clone())))),
+        }
+    }
+    out
+}
+
+/// Hunts through `inputs`, calling `sink` with each report (in input order
+/// when `opts.ordered`); `sink` returns false to stop the hunt.
+pub fn hunt(
+    inputs: &[Input],
+    intel: &Intel,
+    map: &FieldMap,
+    opts: &Options,
+    sink: &mut dyn FnMut(Report<'_>) -> bool,
+) -> Summary {
+    let sources = expand(inputs);
+    let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
+    let stop = AtomicBool::new(false);
+    let threads = opts.threads.max(1);
+    let (task_tx, task_rx) = sync_channel::<Task>(threads * 2);
+    let (done_tx, done_rx) = sync_channel::<Done>(threads * 4 + 4);
+    let (buf_tx, buf_rx) = sync_channel::<Vec<u8>>(threads * 4 + 4);
+    let task_rx = Mutex::new(task_rx);
+    let mut summary = Summary::default();
+    std::thread::scope(|s| {
+        {
+            let done_tx = done_tx.clone();
+            let stop = &stop;
+            let sources = &sources;
+            s.spawn(move || produce(sources, opts, &task_tx, &done_tx, &buf_rx, stop));
+        }
+        for _ in 0..threads {
+            let done_tx = done_tx.clone();
+            let buf_tx = buf_tx.clone();
+            let (task_rx, stop) = (&task_rx, &stop);
+            s.spawn(move || work(task_rx, &done_tx, &buf_tx, intel, map, opts, stop));
+        }
+        drop(done_tx);
+        drop(buf_tx);
+        collect(&done_rx, &names, opts, &stop, &mut summary, sink);
+        stop.store(true, Ordering::Relaxed);
+        // Drain so that no sender stays blocked.
+        while done_rx.recv().is_ok() {}
+    });
+    summary
+}
+
+fn collect(
+    done_rx: &Receiver<Done>,
+    names: &[&str],
+    opts: &Options,
+    stop: &AtomicBool,
+    summary: &mut Summary,
+    sink: &mut dyn FnMut(Report<'_>) -> bool,
+) {
+    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut next = 0u64;
+    let mut go = true;
+    let mut hand_on = |d: Done, summary: &mut Summary, go: &mut bool| {
+        let source = names.get(d.source).copied().unwrap_or("?");
+        let mut send = |r: Report<'_>| {
+            if *go && !sink(r) {
+                *go = false;
+            }
+        };
+        match d.outcome {
+            Outcome::Opened(format) => {
+                summary.inputs += 1;
+                send(Report::Opened { source, format });
+            }
+            Outcome::Error(error) => {
+                summary.errors += 1;
+                send(Report::Error { source, error });
+                if opts.strict {
+                    *go = false;
+                }
+            }
+            Outcome::Done {
+                findings,
+                errors,
+                events,
+                bytes,
+            } => {
+                summary.events += events;
+                summary.bytes += bytes;
+                summary.findings += findings.len() as u64;
+                // A chunk's errors and findings in line order.
+                let mut findings = findings.into_iter().peekable();
+                for error in errors {
+                    let mut before = Vec::new();
+                    while let Some(f) = findings.next_if(|f| Some(f.place) < error.place) {
+                        before.push(f);
+                    }
+                    if !before.is_empty() {
+                        send(Report::Findings {
+                            source,
+                            findings: before,
+                        });
+                    }
+                    summary.errors += 1;
+                    send(Report::Error { source, error });
+                    if opts.strict {
+                        *go = false;
+                        return;
+                    }
+                }
+                let rest: Vec<Finding> = findings.collect();
+                if !rest.is_empty() {
+                    send(Report::Findings {
+                        source,
+                        findings: rest,
+                    });
+                }
+                send(Report::Progress(summary.bytes));
+            }
+        }
+    };
+    while go {
+        let Ok(d) = done_rx.recv() else { break };
+        if !opts.ordered {
+            hand_on(d, summary, &mut go);
+            continue;
+        }
+        pending.insert(d.seq, d);
+        while go && let Some(d) = pending.remove(&next) {
+            next += 1;
+            hand_on(d, summary, &mut go);
+        }
+    }
+    if !go {
+        stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn open(input: &Input) -> std::io::Result<Box<dyn Read + Send>> {
+    Ok(match input {
+        Input::Stdin => Box::new(std::io::stdin()),
+        Input::Path(p) => Box::new(std::fs::File::open(p)?),
+    })
+}
+
+fn produce(
+    sources: &[(String, Result<Input, String>)],
+    opts: &Options,
+    task_tx: &SyncSender<Task>,
+    done_tx: &SyncSender<Done>,
+    buf_rx: &Receiver<Vec<u8>>,
+    stop: &AtomicBool,
+) {
+    let mut seq = 0u64;
+    let mut next = || {
+        seq += 1;
+        seq - 1
+    };
+    let fail = |seq: u64, source: usize, place: Option<Place>, message: String| {
+        done_tx
+            .send(Done {
+                seq,
+                source,
+                outcome: Outcome::Error(ReadError { place, message }),
+            })
+            .is_ok()
+    };
+    for (source, (_, input)) in sources.iter().enumerate() {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let input = match input {
+            Ok(i) => i,
+            Err(e) => {
+                if !fail(next(), source, None, e.clone()) {
+                    return;
+                }
+                continue;
+            }
+        };
+        let opened = open(input)
+            .and_then(read::peek)
+            .and_then(read::decompressed);
+        let (compression, peeked) = match opened {
+            Ok(x) => x,
+            Err(e) => {
+                if !fail(next(), source, None, format!("cannot read it: {e}")) {
+                    return;
+                }
+                continue;
+            }
+        };
+        let Some(format) = opts.format.or_else(|| read::detect(&peeked.head)) else {
+            if !fail(
+                next(),
+                source,
+                None,
+                "not a log format Yagura reads (JSON lines, Zeek, syslog/CEF/LEEF, CSV, EVTX)"
+                    .into(),
+            ) {
+                return;
+            }
+            continue;
+        };
+        let opened = Done {
+            seq: next(),
+            source,
+            outcome: Outcome::Opened(format),
+        };
+        if done_tx.send(opened).is_err() {
+            return;
+        }
+        if !format.by_lines() {
+            let path = match input {
+                Input::Path(p) if compression == read::Compression::None => Some(p.clone()),
+                _ => None,
+            };
+            let task = Task {
+                seq: next(),
+                source,
+                work: Work::Whole {
+                    format,
+                    input: peeked.input,
+                    path,
+                },
+            };
+            if task_tx.send(task).is_err() {
+                return;
+            }
+            continue;
+        }
+        if !chunks(
+            source,
+            format,
+            peeked.input,
+            opts,
+            task_tx,
+            done_tx,
+            buf_rx,
+            stop,
+            &mut next,
+        ) {
+            return;
+        }
+    }
+}
+
+/// Cuts a line-format input into chunks of whole lines and queues them.
+#[allow(clippy::too_many_arguments)]
+fn chunks(
+    source: usize,
+    format: Format,
+    mut input: Box<dyn Read + Send>,
+    opts: &Options,
+    task_tx: &SyncSender<Task>,
+    done_tx: &SyncSender<Done>,
+    buf_rx: &Receiver<Vec<u8>>,
+    stop: &AtomicBool,
+    next: &mut dyn FnMut() -> u64,
+) -> bool {
+    let mut line = 1u64;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut zeek = ZeekHeader::default();
+    let mut eof = false;
+    while !eof {
+        if stop.load(Ordering::Relaxed) {
+            return false;
+        }
+        let mut buf = buf_rx
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK + (64 << 10)));
+        buf.clear();
+        buf.append(&mut carry);
+        let want = CHUNK.saturating_sub(buf.len()) as u64;
+        if let Err(e) = (&mut input).take(want).read_to_end(&mut buf) {
+            // What was read before the error is still checked; the error
+            // is reported after it.
+            let at = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
+            if !send_lines(source, format, &mut zeek, line, buf, task_tx, next) {
+                return false;
+            }
+            let error = Done {
+                seq: next(),
+                source,
+                outcome: Outcome::Error(ReadError {
+                    place: Some(Place::Line(at)),
+                    message: format!("the input breaks off at line {at}: {e}"),
+                }),
+            };
+            return done_tx.send(error).is_ok();
+        }
+        if buf.len() < CHUNK {
+            eof = true;
+        } else if let Some(p) = memchr::memrchr(b'\n', &buf) {
+            carry.extend_from_slice(&buf[p + 1..]);
+            buf.truncate(p + 1);
+        } else {
+            // No line end in a whole chunk: the line is too long. Skip to
+            // its end and report it.
+            let at = line;
+            let mut skip = vec![0u8; 64 << 10];
+            let mut broken = None;
+            loop {
+                match input.read(&mut skip) {
+                    Ok(0) => {
+                        eof = true;
+                        break;
+                    }
+                    Ok(n) => {
+                        if let Some(p) = memchr::memchr(b'\n', &skip[..n]) {
+                            carry.extend_from_slice(&skip[p + 1..n]);
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        broken = Some(e);
+                        eof = true;
+                        break;
+                    }
+                }
+            }
+            line += 1;
+            if let Some(e) = broken {
+                let error = Done {
+                    seq: next(),
+                    source,
+                    outcome: Outcome::Error(ReadError {
+                        place: Some(Place::Line(at)),
+                        message: format!("the input breaks off at line {at}: {e}"),
+                    }),
+                };
+                return done_tx.send(error).is_ok();
+            }
+            let error = Done {
+                seq: next(),
+                source,
+                outcome: Outcome::Error(ReadError {
+                    place: Some(Place::Line(at)),
+                    message: format!("the line is longer than {} bytes: skipped", opts.max_line),
+                }),
+            };
+            if done_tx.send(error).is_err() {
+                return false;
+            }
+            continue;
+        }
+        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+        let first = line;
+        line += lines;
+        if !send_lines(source, format, &mut zeek, first, buf, task_tx, next) {
+            return false;
+        }
+    }
+    true
+}
+
+fn send_lines(
+    source: usize,
+    format: Format,
+    zeek: &mut ZeekHeader,
+    first_line: u64,
+    buf: Vec<u8>,
+    task_tx: &SyncSender<Task>,
+    next: &mut dyn FnMut() -> u64,
+) -> bool {
+    if buf.is_empty() {
+        return true;
+    }
+    let header = (format == Format::Zeek).then(|| Arc::new(zeek.clone()));
+    if format == Format::Zeek {
+        // Header lines in this chunk apply to the chunks after it.
+        for l in buf
+            .split(|&c| c == b'\n')
+            .filter(|l| l.first() == Some(&b'#'))
+        {
+            if let Ok(l) = std::str::from_utf8(l) {
+                zeek.line(l.trim_end_matches('\r'));
+            }
+        }
+    }
+    task_tx
+        .send(Task {
+            seq: next(),
+            source,
+            work: Work::Lines {
+                format,
+                zeek: header,
+                first_line,
+                buf,
+            },
+        })
+        .is_ok()
+}
+
+fn work(
+    task_rx: &Mutex<Receiver<Task>>,
+    done_tx: &SyncSender<Done>,
+    buf_tx: &SyncSender<Vec<u8>>,
+    intel: &Intel,
+    map: &FieldMap,
+    opts: &Options,
+    stop: &AtomicBool,
+) {
+    let mut hunter = Hunter::new(intel, map, opts.unmapped);
+    let mut json = JsonScanner::new();
+    loop {
+        let task = {
+            let Ok(rx) = task_rx.lock() else { return };
+            rx.recv()
+        };
+        let Ok(task) = task else { return };
+        if stop.load(Ordering::Relaxed) {
+            continue;
+        }
+        let before = hunter.events();
+        let mut errors = Vec::new();
+        let bytes = match task.work {
+            Work::Lines {
+                format,
+                zeek,
+                first_line,
+                buf,
+            } => {
+                let n = buf.len() as u64;
+                lines(
+                    &buf,
+                    format,
+                    zeek,
+                    first_line,
+                    opts,
+                    &mut hunter,
+                    &mut json,
+                    &mut errors,
+                );
+                let _ = buf_tx.try_send(buf);
+                n
+            }
+            Work::Whole {
+                format,
+                input,
+                path,
+            } => whole(format, input, path, opts, &mut hunter, &mut errors, stop),
+        };
+        let done = Done {
+            seq: task.seq,
+            source: task.source,
+            outcome: Outcome::Done {
+                findings: hunter.take(),
+                errors,
+                events: hunter.events() - before,
+                bytes,
+            },
+        };
+        if done_tx.send(done).is_err() {
+            return;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lines(
+    buf: &[u8],
+    format: Format,
+    zeek: Option<Arc<ZeekHeader>>,
+    first_line: u64,
+    opts: &Options,
+    hunter: &mut Hunter<'_>,
+    json: &mut JsonScanner,
+    errors: &mut Vec<ReadError>,
+) {
+    let mut zeek = zeek.unwrap_or_default();
+    let mut n = first_line;
+    let mut start = 0;
+    let mut error = |n: u64, message: String| {
+        errors.push(ReadError {
+            place: Some(Place::Line(n)),
+            message,
+        });
+        !opts.strict
+    };
+    while start < buf.len() {
+        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
+        let raw = &buf[start..end];
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        start = end + 1;
+        let here = n;
+        n += 1;
+        if raw.is_empty() {
+            continue;
+        }
+        if raw.len() > opts.max_line {
+            if !error(
+                here,
+                format!("the line is longer than {} bytes: skipped", opts.max_line),
+            ) {
+                return;
+            }
+            continue;
+        }
+        let Ok(line) = std::str::from_utf8(raw) else {
+            if !error(here, "the line is not UTF-8: skipped".into()) {
+                return;
+            }
+            continue;
+        };
+        hunter.begin(Place::Line(here));
+        let outcome = match format {
+            Format::Json => json
+                .scan(line, hunter)
+                .map_err(|e| format!("not a JSON record: {e}")),
+            Format::Zeek if line.starts_with('#') => {
+                if Arc::make_mut(&mut zeek).line(line) {
+                    Ok(())
+                } else {
+                    Err("an unknown Zeek header line".to_owned())
+                }
+            }
+            Format::Zeek => zeek.record(line, hunter),
+            _ => read::syslog::record(line, hunter),
+        };
+        match outcome {
+            Ok(()) => hunter.end(),
+            Err(e) => {
+                hunter.abort();
+                if !error(here, e) {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn whole(
+    format: Format,
+    input: Box<dyn Read + Send>,
+    path: Option<PathBuf>,
+    opts: &Options,
+    hunter: &mut Hunter<'_>,
+    errors: &mut Vec<ReadError>,
+    stop: &AtomicBool,
+) -> u64 {
+    let mut counted = Counted { inner: input, n: 0 };
+    let strict = opts.strict;
+    let failed = match format {
+        Format::Evtx => {
+            let mut name = String::new();
+            let mut each = |item| {
+                if stop.load(Ordering::Relaxed) {
+                    return false;
+                }
+                match item {
+                    read::evtx::EvtxItem::Record(id, data) => {
+                        hunter.begin(Place::Record(id));
+                        name.clear();
+                        read::evtx::flatten(&mut name, &data, hunter);
+                        hunter.end();
+                        true
+                    }
+                    read::evtx::EvtxItem::Error(place, message) => {
+                        errors.push(ReadError {
+                            place: Some(place),
+                            message,
+                        });
+                        !strict
+                    }
+                }
+            };
+            match path.map(std::fs::File::open) {
+                Some(Ok(f)) => {
+                    counted.n = f.metadata().map_or(0, |m| m.len());
+                    read::evtx::read(f, 1, &mut each)
+                }
+                Some(Err(e)) => Err(format!("cannot read it: {e}")),
+                // The EVTX reader seeks: a compressed file or stdin is read
+                // into memory first.
+                None => {
+                    let mut all = Vec::new();
+                    match counted.read_to_end(&mut all) {
+                        Err(e) => Err(format!("cannot read it: {e}")),
+                        Ok(_) => read::evtx::read(std::io::Cursor::new(all), 1, &mut each),
+                    }
+                }
+            }
+        }
+        _ => read::table::read(
+            &mut counted,
+            if format == Format::Csv { b',' } else { b'\t' },
+            |place, fields| {
+                hunter.begin(place);
+                read::table::visit(fields, hunter);
+                hunter.end();
+                !stop.load(Ordering::Relaxed)
+            },
+            |place, message| {
+                errors.push(ReadError {
+                    place: Some(place),
+                    message,
+                });
+                !strict
+            },
+        ),
+    };
+    if let Err(message) = failed {
+        errors.push(ReadError {
+            place: None,
+            message,
+        });
+    }
+    counted.n
+}
+
+struct Counted<R> {
+    inner: R,
+    n: u64,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}

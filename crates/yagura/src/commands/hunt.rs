@@ -1,0 +1,588 @@
+//! `yagura hunt`: which events of these logs touch known-bad values, from
+//! the store's active indicators (`--intel`) or IOC files (`--iocs`).
+//! Exit codes as grep's: 0 hits, 1 none, 2 an error (hits found before it
+//! are still printed).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{ArgGroup, Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use yagura_core::{IntelStore, ObjectFilter, ObjectMeta, OrgId, StoreTx as _};
+use yagura_detect::Match;
+use yagura_detect::event::Place;
+use yagura_detect::fields::FieldMap;
+use yagura_detect::hunt::{Finding, Unmapped};
+use yagura_detect::intel::{Intel, IntelBuilder};
+use yagura_detect::read::Format;
+use yagura_detect::run::{self, Input, Options, Report};
+use yagura_formats::ioc::ListItem;
+use yagura_stix::{StixObject, Timestamp, Tlp};
+use yagura_store::SqliteStore;
+
+/// How hits are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Output {
+    /// One line per hit, for people.
+    Table,
+    /// One JSON object per hit.
+    Jsonl,
+    /// CSV with a header.
+    Csv,
+}
+
+/// The format of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Detected per input from its content.
+    Auto,
+    /// JSON lines.
+    Json,
+    /// Zeek TSV.
+    Zeek,
+    /// Syslog (RFC 3164/5424), CEF, LEEF.
+    Syslog,
+    /// CSV with a header.
+    Csv,
+    /// Windows EVTX.
+    Evtx,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("intel-source").required(true).multiple(true).args(["intel", "iocs"])))]
+pub(crate) struct HuntArgs {
+    /// Log files or folders (walked recursively); `-` or nothing for
+    /// standard input. Plain, gzip or zstd.
+    paths: Vec<PathBuf>,
+    /// Look for the store's active indicators (valid now, not revoked).
+    #[arg(long)]
+    intel: bool,
+    /// Look for the indicators of this file (repeatable): a STIX bundle, a
+    /// CSV or a plain list of values (IPs, networks, domains, URLs,
+    /// hashes, emails).
+    #[arg(long, value_name = "FILE")]
+    iocs: Vec<PathBuf>,
+    /// The logs' format.
+    #[arg(long, value_enum, default_value = "auto")]
+    log_format: LogFormat,
+    /// A field mapping: a built-in name (ecs, splunk, zeek, cef, windows,
+    /// common) or a TOML file (repeatable). Default: all built-in.
+    #[arg(long, value_name = "NAME|FILE")]
+    mapping: Vec<String>,
+    /// Check only mapped fields (not other fields by the form of their
+    /// values).
+    #[arg(long)]
+    mapped_only: bool,
+    /// Domain indicators match only themselves, not their subdomains.
+    #[arg(long)]
+    no_subdomains: bool,
+    /// How hits are written.
+    #[arg(long, value_enum, default_value = "table")]
+    output: Output,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Write hits as they are found, not in input order.
+    #[arg(long)]
+    unordered: bool,
+    /// Stop at the first input error.
+    #[arg(long)]
+    strict: bool,
+    /// Record a STIX sighting per indicator hit in the store (count, first
+    /// and last seen), sighted at `--org`.
+    #[arg(long, requires = "org")]
+    sightings: bool,
+    /// The organization the logs belong to (for `--sightings`).
+    #[arg(long)]
+    org: Option<OrgId>,
+    /// Lines longer than this many bytes are reported and skipped.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_line: usize,
+    /// No progress bar, even on a terminal.
+    #[arg(long)]
+    quiet: bool,
+}
+
+impl HuntArgs {
+    /// Whether the command needs the store.
+    pub(crate) fn needs_store(&self) -> bool {
+        self.intel || self.sightings
+    }
+}
+
+fn field_map(args: &HuntArgs) -> Result<FieldMap> {
+    if args.mapping.is_empty() {
+        return Ok(FieldMap::built_in());
+    }
+    let mut m = FieldMap::new();
+    for name in &args.mapping {
+        let text = match FieldMap::named(name) {
+            Some(t) => t.to_owned(),
+            None => std::fs::read_to_string(name).with_context(|| {
+                format!("{name:?} is neither a built-in mapping nor a readable file")
+            })?,
+        };
+        m.add_toml(&text)
+            .with_context(|| format!("mapping {name}"))?;
+    }
+    Ok(m)
+}
+
+/// Adds the indicators of an IOC file.
+fn add_file(b: &mut IntelBuilder, path: &PathBuf) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path.display().to_string();
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let v: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
+        let objects = match v {
+            serde_json::Value::Array(a) => a,
+            serde_json::Value::Object(mut o) => match o.remove("objects") {
+                Some(serde_json::Value::Array(a)) => a,
+                _ => vec![serde_json::Value::Object(o)],
+            },
+            _ => bail!("{name}: neither a STIX bundle nor a list of objects"),
+        };
+        for (i, o) in objects.into_iter().enumerate() {
+            let o = StixObject::from_value(o)
+                .with_context(|| format!("{name}: object {} is not a STIX object", i + 1))?;
+            b.add_object(&o, None);
+        }
+        return Ok(());
+    }
+    let csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    let items = if csv {
+        yagura_formats::ioc::read_csv(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?
+    } else {
+        yagura_formats::ioc::read_lines(&text)
+    };
+    for item in items {
+        if let ListItem::Value {
+            line, kind, value, ..
+        } = item
+        {
+            b.add_value(kind, &value, format!("{name}:{line}"))
+                .with_context(|| format!("{name}: line {line}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds the store's indicators and what they relate to.
+async fn add_store(b: &mut IntelBuilder, store: &SqliteStore) -> Result<()> {
+    let filter = ObjectFilter {
+        types: [
+            "indicator",
+            "relationship",
+            "intrusion-set",
+            "threat-actor",
+            "campaign",
+            "malware",
+            "tool",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..ObjectFilter::default()
+    };
+    let mut after = 0;
+    loop {
+        let page = store.page(&filter, after, 5_000).await?;
+        let Some((last, _)) = page.last() else { break };
+        after = *last;
+        for (_, o) in &page {
+            b.add_object(&o.object, o.meta.tlp);
+        }
+    }
+    Ok(())
+}
+
+async fn compile(args: &HuntArgs, store: Option<&SqliteStore>) -> Result<Intel> {
+    let mut b = IntelBuilder::new(Timestamp::now(), !args.no_subdomains);
+    for f in &args.iocs {
+        add_file(&mut b, f)?;
+    }
+    if let Some(store) = store.filter(|_| args.intel) {
+        add_store(&mut b, store).await?;
+    }
+    Ok(b.build())
+}
+
+fn place(p: Place) -> String {
+    match p {
+        Place::Line(n) => n.to_string(),
+        Place::Record(n) => format!("record {n}"),
+    }
+}
+
+fn how(m: &Match) -> String {
+    match m {
+        Match::Exact => "exact".into(),
+        Match::Network { network } => format!("in {network}"),
+        Match::Subdomain { of } => format!("under {of}"),
+    }
+}
+
+struct Writer<'a> {
+    out: Box<dyn Write + 'a>,
+    output: Output,
+    intel: &'a Intel,
+    csv: Option<csv::Writer<Box<dyn Write + 'a>>>,
+    rows: u64,
+    /// Per indicator: count, first and last seen (STIX times).
+    seen: BTreeMap<u32, (u64, Option<String>, Option<String>)>,
+}
+
+impl Writer<'_> {
+    fn write(&mut self, source: &str, f: &Finding) -> Result<()> {
+        for &h in &f.indicators {
+            let Some(i) = self.intel.indicators.get(h as usize) else {
+                continue;
+            };
+            self.rows += 1;
+            let t = f
+                .time
+                .as_deref()
+                .and_then(yagura_detect::observe::stix_time);
+            let e = self.seen.entry(h).or_insert((0, None, None));
+            e.0 += 1;
+            if let Some(t) = t {
+                if e.1.as_ref().is_none_or(|f| &t < f) {
+                    e.1 = Some(t.clone());
+                }
+                if e.2.as_ref().is_none_or(|l| &t > l) {
+                    e.2 = Some(t);
+                }
+            }
+            let tlp = i.tlp.map(Tlp::label).unwrap_or_default();
+            let related = i.related.join("; ");
+            match self.output {
+                Output::Table => writeln!(
+                    self.out,
+                    "{source}:{}\t{}\t{}={}\t{}\t{}\t{}\t{}",
+                    place(f.place),
+                    f.time.as_deref().unwrap_or("-"),
+                    f.field,
+                    f.value,
+                    how(&f.how),
+                    i.id,
+                    if tlp.is_empty() { "-" } else { tlp },
+                    if related.is_empty() {
+                        &i.pattern
+                    } else {
+                        &related
+                    },
+                )?,
+                Output::Jsonl => {
+                    let mut row = json!({
+                        "file": source,
+                        "time": f.time,
+                        "field": f.field,
+                        "value": f.value,
+                        "match": how(&f.how),
+                        "indicator": i.id,
+                        "name": i.name,
+                        "pattern": i.pattern,
+                        "tlp": i.tlp.map(Tlp::label),
+                        "related": i.related,
+                    });
+                    match f.place {
+                        Place::Line(n) => row["line"] = n.into(),
+                        Place::Record(n) => row["record"] = n.into(),
+                    }
+                    serde_json::to_writer(&mut self.out, &row)?;
+                    self.out.write_all(b"\n")?;
+                }
+                Output::Csv => {
+                    let w = self.csv.as_mut().context("csv writer")?;
+                    w.write_record([
+                        source,
+                        &place(f.place),
+                        f.time.as_deref().unwrap_or_default(),
+                        &f.field,
+                        &f.value,
+                        &how(&f.how),
+                        &i.id,
+                        i.name.as_deref().unwrap_or_default(),
+                        &i.pattern,
+                        tlp,
+                        &related,
+                    ])?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(w) = self.csv.as_mut() {
+            w.flush()?;
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn run_with_store(store: &SqliteStore, args: HuntArgs) -> Result<ExitCode> {
+    let intel = compile(&args, Some(store)).await?;
+    let (code, seen) = hunt(&args, &intel)?;
+    if args.sightings
+        && let Some(org) = &args.org
+    {
+        record_sightings(store, org, &intel, &seen).await?;
+    }
+    Ok(code)
+}
+
+pub(crate) fn run(args: HuntArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .context("starting the runtime")?;
+    let intel = runtime.block_on(compile(&args, None))?;
+    Ok(hunt(&args, &intel)?.0)
+}
+
+type Seen = BTreeMap<u32, (u64, Option<String>, Option<String>)>;
+
+fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
+    let map = field_map(args)?;
+    let mut err = std::io::stderr();
+    let r = &intel.report;
+    if !r.invalid.is_empty() {
+        for (id, why) in r.invalid.iter().take(10) {
+            writeln!(err, "yagura: indicator {id} left out: {why}")?;
+        }
+    }
+    if intel.indicators.is_empty() {
+        bail!(
+            "no indicator to look for ({} inactive, {} not STIX patterns, {} without exact values, {} invalid)",
+            r.inactive,
+            r.other_language,
+            r.no_values,
+            r.invalid.len()
+        );
+    }
+    let inputs: Vec<Input> = if args.paths.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        args.paths
+            .iter()
+            .map(|p| {
+                if p.as_os_str() == "-" {
+                    Input::Stdin
+                } else {
+                    Input::Path(p.clone())
+                }
+            })
+            .collect()
+    };
+    let format = match args.log_format {
+        LogFormat::Auto => None,
+        LogFormat::Json => Some(Format::Json),
+        LogFormat::Zeek => Some(Format::Zeek),
+        LogFormat::Syslog => Some(Format::Syslog),
+        LogFormat::Csv => Some(Format::Csv),
+        LogFormat::Evtx => Some(Format::Evtx),
+    };
+    let opts = Options {
+        threads: args
+            .threads
+            .unwrap_or_else(|| Options::default().threads)
+            .max(1),
+        ordered: !args.unordered,
+        strict: args.strict,
+        unmapped: if args.mapped_only {
+            Unmapped::Skip
+        } else {
+            Unmapped::ByForm
+        },
+        format,
+        max_line: args.max_line,
+    };
+    let total: u64 = run::expand(&inputs)
+        .iter()
+        .filter_map(|(_, i)| match i {
+            Ok(Input::Path(p)) => std::fs::metadata(p).ok().map(|m| m.len()),
+            _ => None,
+        })
+        .sum();
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let stdout = std::io::stdout().lock();
+    let out: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout));
+    let mut w = Writer {
+        csv: None,
+        out,
+        output: args.output,
+        intel,
+        rows: 0,
+        seen: BTreeMap::new(),
+    };
+    if args.output == Output::Csv {
+        let out = std::mem::replace(&mut w.out, Box::new(std::io::sink()));
+        let mut c = csv::Writer::from_writer(out);
+        c.write_record([
+            "file",
+            "place",
+            "time",
+            "field",
+            "value",
+            "match",
+            "indicator",
+            "name",
+            "pattern",
+            "tlp",
+            "related",
+        ])?;
+        w.csv = Some(c);
+    }
+    let mut failure: Option<anyhow::Error> = None;
+    let mut sink = |r: Report<'_>| -> bool {
+        let res = match r {
+            Report::Findings { source, findings } => {
+                findings.iter().try_for_each(|f| w.write(source, f))
+            }
+            Report::Error { source, error } => {
+                if let Some(b) = &bar {
+                    b.suspend(|| report(&mut err, source, &error));
+                } else {
+                    report(&mut err, source, &error);
+                }
+                Ok(())
+            }
+            Report::Progress(n) => {
+                if let Some(b) = &bar {
+                    b.set_position(n.min(total));
+                }
+                Ok(())
+            }
+            Report::Opened { .. } => Ok(()),
+        };
+        match res {
+            Ok(()) => true,
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
+    };
+    let summary = run::hunt(&inputs, intel, &map, &opts, &mut sink);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    w.finish()?;
+    if !args.quiet {
+        writeln!(
+            err,
+            "yagura: {} hits in {} events, {} inputs, {} bytes; {} errors; {} indicators ({} compound)",
+            w.rows,
+            summary.events,
+            summary.inputs,
+            summary.bytes,
+            summary.errors,
+            intel.indicators.len(),
+            intel.report.compound,
+        )?;
+    }
+    let code = if summary.errors > 0 {
+        ExitCode::from(2)
+    } else if w.rows > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    };
+    Ok((code, std::mem::take(&mut w.seen)))
+}
+
+fn report(err: &mut std::io::Stderr, source: &str, e: &run::ReadError) {
+    let _ = match e.place {
+        Some(p) => writeln!(err, "yagura: {source}: {p}: {}", e.message),
+        None => writeln!(err, "yagura: {source}: {}", e.message),
+    };
+}
+
+/// Namespace of the ids of sightings and org identities Yagura derives.
+const NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x7961_6775_7261_4000_8000_7369_6768_0001);
+
+/// One sighting per indicator hit, sighted at the org's identity (made if
+/// absent), TLP:AMBER, produced by the org; ids derived from what they say,
+/// so the same hunt recorded twice stores nothing new.
+async fn record_sightings(
+    store: &SqliteStore,
+    org: &OrgId,
+    intel: &Intel,
+    seen: &Seen,
+) -> Result<()> {
+    use yagura_core::Directory as _;
+    if store.org(org).await?.is_none() {
+        bail!("no organization {org} (see `yagura org add`)");
+    }
+    let now = Timestamp::now().to_string();
+    let identity_id = format!(
+        "identity--{}",
+        uuid::Uuid::new_v5(&NAMESPACE, format!("org:{org}").as_bytes())
+    );
+    let meta = ObjectMeta {
+        producer: Some(org.clone()),
+        tlp: Some(Tlp::Amber),
+        ..ObjectMeta::default()
+    };
+    let identity = StixObject::from_value(json!({
+        "type": "identity", "spec_version": "2.1", "id": identity_id,
+        "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+        "name": org.as_str(), "identity_class": "organization",
+    }))?;
+    let mut batch = vec![(identity, meta.clone())];
+    for (h, (count, first, last)) in seen {
+        let Some(i) = intel.indicators.get(*h as usize) else {
+            continue;
+        };
+        if !i.id.starts_with("indicator--") {
+            continue;
+        }
+        let first = first.clone().unwrap_or_else(|| now.clone());
+        let last = last.clone().unwrap_or_else(|| now.clone());
+        let key = format!("{}|{org}|{first}|{last}|{count}", i.id);
+        let id = format!(
+            "sighting--{}",
+            uuid::Uuid::new_v5(&NAMESPACE, key.as_bytes())
+        );
+        let stamp = Timestamp::parse(&last).map_or_else(|_| now.clone(), |t| t.to_string());
+        let mut s = json!({
+            "type": "sighting", "spec_version": "2.1", "id": id,
+            "created": stamp, "modified": stamp,
+            "sighting_of_ref": i.id, "count": count.min(&999_999_999),
+            "first_seen": first, "last_seen": last,
+            "where_sighted_refs": [identity_id], "created_by_ref": identity_id,
+            "object_marking_refs": [Tlp::Amber.v2_id()],
+        });
+        if first > last {
+            s["first_seen"] = last.into();
+        }
+        batch.push((StixObject::from_value(s)?, meta.clone()));
+    }
+    let n = batch.len() - 1;
+    let mut tx = store.begin().await?;
+    tx.put_batch(&batch).await?;
+    tx.commit().await?;
+    eprintln!("yagura: {n} sightings recorded for {org}");
+    Ok(())
+}

@@ -1,0 +1,522 @@
+//! `yagura hunt` end to end: every log format and compression, IOC files
+//! and the store's indicators, outputs, exit codes, bad input, sightings.
+
+mod common;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::yagura;
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("yagura-hunt-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn write(d: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = d.join(name);
+    std::fs::write(&p, bytes).expect("write");
+    p.display().to_string()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The hits as (file name, place, field, value) from JSON lines output.
+fn hits(o: &Output) -> Vec<(String, String, String, String)> {
+    text(&o.stdout)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("json line");
+            let file = v["file"].as_str().expect("file");
+            let name = Path::new(file)
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let place = v
+                .get("line")
+                .map(|n| format!("line {n}"))
+                .or_else(|| v.get("record").map(|n| format!("record {n}")))
+                .expect("place");
+            (
+                name,
+                place,
+                v["field"].as_str().expect("field").to_owned(),
+                v["value"].as_str().expect("value").to_owned(),
+            )
+        })
+        .collect()
+}
+
+const IOCS: &str = "# test list\n198.51.100.7\n203.0.113.0/24\nevil.example\n\
+    aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f\nbad@evil.example\n";
+
+fn h(file: &str, place: &str, field: &str, value: &str) -> (String, String, String, String) {
+    (file.into(), place.into(), field.into(), value.into())
+}
+
+#[test]
+fn every_format_and_compression_is_read_with_no_substring_hits() {
+    let d = dir("formats");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let json = "{\"@timestamp\":\"2026-11-30T10:00:00Z\",\"source\":{\"ip\":\"10.0.0.1\"},\"destination\":{\"ip\":\"198.51.100.7\"}}\n\
+        {\"destination\":{\"ip\":\"198.51.100.70\"},\"dns\":{\"question\":{\"name\":\"notevil.example\"}}}\n\
+        {\"dns\":{\"question\":{\"name\":\"a.b.evil.example\"}},\"x\":\"203.0.113.9\"}\n";
+    write(&d, "a.jsonl", json.as_bytes());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(json.as_bytes()).expect("gz");
+    write(&d, "b.jsonl.gz", &gz.finish().expect("gz"));
+    write(
+        &d,
+        "conn.log",
+        b"#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n\
+          #fields\tts\tuid\tid.orig_h\tid.resp_h\n#types\ttime\tstring\taddr\taddr\n\
+          1591367999.3\tC1\t10.0.0.1\t198.51.100.77\n1591367999.4\tC2\t10.0.0.2\t198.51.100.7\n#close\t2020-06-05\n",
+    );
+    write(
+        &d,
+        "fw.log",
+        b"<13>Jan 18 11:07:53 fw1 CEF:0|Vendor|NGFW|1.0|100|blocked|5|src=10.0.0.1 dst=198.51.100.7 request=http://evil.example/x\n\
+          <34>Oct 11 22:14:15 host sshd[1]: Failed password for root from 203.0.113.45 port 22\n\
+          <34>Oct 11 22:14:16 host sshd[1]: Failed password for root from 203.0.112.45 port 22\n",
+    );
+    write(&d, "mail.csv", b"time,sender,subject\n2026-11-30,Eve <bad@evil.example>,\"multi\nline\"\n2026-11-30,ok@good.example,hi\n");
+    let logs = d.join("logs");
+    std::fs::create_dir_all(logs.join("deeper")).expect("dir");
+    std::fs::rename(d.join("conn.log"), logs.join("deeper/conn.log")).expect("mv");
+    let zs = zstd::encode_all(&b"{\"url\":\"http://x.evil.example/a\"}\n"[..], 3).expect("zstd");
+    write(&logs, "c.jsonl.zst", &zs);
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            &d.join("a.jsonl").display().to_string(),
+            &d.join("b.jsonl.gz").display().to_string(),
+            &logs.display().to_string(),
+            &d.join("fw.log").display().to_string(),
+            &d.join("mail.csv").display().to_string(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let json_hits = |f: &str| {
+        vec![
+            h(f, "line 1", "destination.ip", "198.51.100.7"),
+            h(f, "line 3", "dns.question.name", "a.b.evil.example"),
+            h(f, "line 3", "x", "203.0.113.9"),
+        ]
+    };
+    let mut want = json_hits("a.jsonl");
+    want.extend(json_hits("b.jsonl.gz"));
+    want.extend([
+        h("c.jsonl.zst", "line 1", "url", "x.evil.example"),
+        h("conn.log", "line 9", "id.resp_h", "198.51.100.7"),
+        h("fw.log", "line 1", "dst", "198.51.100.7"),
+        h("fw.log", "line 1", "request", "evil.example"),
+        h("fw.log", "line 2", "message", "203.0.113.45"),
+        h("mail.csv", "line 2", "sender", "bad@evil.example"),
+        h("mail.csv", "line 2", "sender", "evil.example"),
+    ]);
+    assert_eq!(hits(&o), want);
+    // The table and CSV outputs carry the same rows.
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "csv",
+            &d.join("a.jsonl").display().to_string(),
+        ],
+    );
+    let out = text(&o.stdout);
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(
+        out.starts_with("file,place,time,field,value,match,indicator,"),
+        "{out}"
+    );
+    assert!(
+        out.contains(",1,2026-11-30T10:00:00Z,destination.ip,198.51.100.7,exact,"),
+        "{out}"
+    );
+    assert!(
+        out.contains(",3,,x,203.0.113.9,in 203.0.113.0/24,"),
+        "{out}"
+    );
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            &d.join("a.jsonl").display().to_string(),
+        ],
+    );
+    assert_eq!(text(&o.stdout).lines().count(), 3);
+    assert!(text(&o.stdout).contains("dns.question.name=a.b.evil.example\tunder evil.example"));
+}
+
+#[test]
+fn exit_codes_are_greps_and_bad_input_is_reported_where_it_is() {
+    let d = dir("bad");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let clean = write(&d, "clean.jsonl", b"{\"a\":\"192.0.2.1\"}\n");
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, &clean]);
+    assert_eq!(o.status.code(), Some(1), "no hits: {}", text(&o.stderr));
+    // A non-UTF-8 line, a broken record and a line over the limit: each
+    // reported with its line; the hits around them still found.
+    let mut bad = b"{\"a\":\"198.51.100.7\"}\n{\"a\":\"\xff\xfe\"}\n{\"a\":\n".to_vec();
+    bad.extend(format!("{{\"a\":\"{}\"}}\n", "x".repeat(3000)).as_bytes());
+    bad.extend(b"{\"a\":\"evil.example\"}\n");
+    let bad = write(&d, "bad.jsonl", &bad);
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            "--max-line",
+            "2048",
+            &bad,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("bad.jsonl: line 2: the line is not UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.jsonl: line 3: not a JSON record: unexpected end of line at byte 6"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.jsonl: line 4: the line is longer than 2048 bytes"),
+        "{err}"
+    );
+    assert_eq!(hits(&o).len(), 2, "{err}");
+    // --strict stops at the first error.
+    let o = yagura(
+        &d,
+        &[
+            "hunt", "--iocs", &iocs, "--output", "jsonl", "--strict", &bad,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(hits(&o).len(), 1);
+    assert!(!text(&o.stderr).contains("line 3"));
+    // A truncated gzip: what was readable is checked, the break reported.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..20_000 {
+        writeln!(gz, "{{\"n\":{i},\"dst_ip\":\"198.51.100.7\"}}").expect("gz");
+    }
+    let mut gz = gz.finish().expect("gz");
+    gz.truncate(gz.len() * 2 / 3);
+    let cut = write(&d, "cut.jsonl.gz", &gz);
+    let o = yagura(
+        &d,
+        &["hunt", "--iocs", &iocs, "--output", "jsonl", &cut, &clean],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("cut.jsonl.gz: line "),
+        "{}",
+        text(&o.stderr)
+    );
+    let n = hits(&o).len();
+    assert!(n > 1000 && n < 20_000, "{n}");
+    // An unknown format and a missing file: reported, the rest read.
+    let prose = write(
+        &d,
+        "letter.txt",
+        b"Dear all, this is not a log of any kind, sorry about that.\n",
+    );
+    let o = yagura(
+        &d,
+        &["hunt", "--iocs", &iocs, &prose, "/no/such/file", &bad],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("letter.txt: not a log format Yagura reads"),
+        "{err}"
+    );
+    assert!(err.contains("/no/such/file: cannot read it"), "{err}");
+    assert_eq!(text(&o.stdout).lines().count(), 2);
+    // Standard input.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"{\"q\":\"evil.example\"}\n")
+        .expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(hits(&o), [h("-", "line 1", "q", "evil.example")]);
+}
+
+#[test]
+fn lines_keep_their_numbers_across_chunks_and_threads() {
+    let d = dir("order");
+    let iocs = write(&d, "iocs.txt", b"198.51.100.7\n");
+    let mut big = Vec::new();
+    let mut want = Vec::new();
+    for i in 1..=200_000u32 {
+        if i % 9_973 == 0 {
+            big.extend(b"{\"destination\":{\"ip\":\"198.51.100.7\"}}\n");
+            want.push(h(
+                "big.jsonl",
+                &format!("line {i}"),
+                "destination.ip",
+                "198.51.100.7",
+            ));
+        } else {
+            big.extend(
+                format!(
+                    "{{\"destination\":{{\"ip\":\"192.0.2.{}\"}},\"pad\":\"{}\"}}\n",
+                    i % 250,
+                    "p".repeat(40)
+                )
+                .as_bytes(),
+            );
+        }
+    }
+    let big = write(&d, "big.jsonl", &big);
+    for threads in ["1", "2", "4"] {
+        let o = yagura(
+            &d,
+            &[
+                "hunt",
+                "--iocs",
+                &iocs,
+                "--output",
+                "jsonl",
+                "--threads",
+                threads,
+                &big,
+            ],
+        );
+        assert_eq!(hits(&o), want, "threads {threads}");
+    }
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            "--unordered",
+            &big,
+        ],
+    );
+    let mut got = hits(&o);
+    got.sort_by_key(|x| x.1[5..].parse::<u32>().expect("n"));
+    assert_eq!(got, want);
+}
+
+#[test]
+fn store_indicators_compound_patterns_and_sightings() {
+    let d = dir("store");
+    let bundle = serde_json::json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": [
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000011",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "C2",
+         "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"},
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000012",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+         "pattern": "[ipv4-addr:value = '198.51.100.8']", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+         "revoked": true},
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000013",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+         "pattern": "[network-traffic:dst_ref.value = '198.51.100.9' AND network-traffic:dst_port = 443]",
+         "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"},
+        {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--00000000-0000-4000-8000-000000000021",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "name": "BlackTech"},
+        {"type": "relationship", "spec_version": "2.1", "id": "relationship--00000000-0000-4000-8000-000000000031",
+         "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "relationship_type": "indicates",
+         "source_ref": "indicator--00000000-0000-4000-8000-000000000011",
+         "target_ref": "intrusion-set--00000000-0000-4000-8000-000000000021"}
+    ]});
+    let b = write(&d, "intel.json", bundle.to_string().as_bytes());
+    let data = d.join("data");
+    let o = yagura(&data, &["import", &b]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = yagura(&data, &["org", "add", "partner-a", "--jurisdiction", "JP"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let logs = write(
+        &d,
+        "fw.jsonl",
+        b"{\"@timestamp\":\"2026-11-30T10:00:00Z\",\"destination\":{\"ip\":\"198.51.100.7\",\"port\":80}}\n\
+          {\"@timestamp\":\"2026-11-30T11:00:00Z\",\"destination\":{\"ip\":\"198.51.100.8\",\"port\":80}}\n\
+          {\"@timestamp\":\"2026-11-30T12:00:00Z\",\"destination\":{\"ip\":\"198.51.100.9\",\"port\":80}}\n\
+          {\"@timestamp\":\"2026-11-30T13:00:00Z\",\"destination\":{\"ip\":\"198.51.100.9\",\"port\":443}}\n\
+          {\"@timestamp\":\"2026-11-30T14:00:00Z\",\"destination\":{\"ip\":\"198.51.100.7\",\"port\":80}}\n",
+    );
+    let o = yagura(
+        &data,
+        &[
+            "hunt",
+            "--intel",
+            "--output",
+            "jsonl",
+            "--sightings",
+            "--org",
+            "partner-a",
+            &logs,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let got: Vec<(u64, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().expect("line"),
+                r["indicator"].as_str().expect("id"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "indicator--00000000-0000-4000-8000-000000000011"),
+            (4, "indicator--00000000-0000-4000-8000-000000000013"),
+            (5, "indicator--00000000-0000-4000-8000-000000000011"),
+        ],
+        "the revoked one is not looked for; the compound one hits only on port 443"
+    );
+    assert_eq!(
+        rows[0]["related"],
+        serde_json::json!(["intrusion-set: BlackTech"])
+    );
+    assert!(
+        text(&o.stderr).contains("2 sightings recorded for partner-a"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = yagura(
+        &data,
+        &["export", "--to", "partner-a", "--type", "sighting"],
+    );
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).expect("bundle");
+    let s: Vec<&serde_json::Value> = out["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .filter(|o| o["type"] == "sighting")
+        .collect();
+    assert_eq!(s.len(), 2, "{out}");
+    let c2 = s
+        .iter()
+        .find(|o| o["sighting_of_ref"] == "indicator--00000000-0000-4000-8000-000000000011")
+        .expect("C2 sighting");
+    assert_eq!(c2["count"], 2);
+    assert_eq!(c2["first_seen"], "2026-11-30T10:00:00Z");
+    assert_eq!(c2["last_seen"], "2026-11-30T14:00:00Z");
+    // The same hunt recorded again adds nothing new.
+    let o = yagura(
+        &data,
+        &[
+            "hunt",
+            "--intel",
+            "--quiet",
+            "--sightings",
+            "--org",
+            "partner-a",
+            &logs,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = yagura(&data, &["search", "--output", "json", "198.51.100.7"]);
+    assert!(o.status.success());
+}
+
+#[test]
+fn evtx_records_are_hunted_and_a_corrupt_chunk_is_reported() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/evtx");
+    if !corpus.is_dir() {
+        eprintln!(
+            "skipped: {} is absent (see ../shared/data/README.md)",
+            corpus.display()
+        );
+        return;
+    }
+    // A Sysmon log with network connections (EventID 3).
+    let file = corpus.join(
+        "EVTX-to-MITRE-Attack/TA0002-Execution/T1047-Windows Management Instrumentation/ID3-7-10-Suspicious DLL loaded (CME+Mimikatz).evtx",
+    );
+    if !file.is_file() {
+        eprintln!("skipped: {} is absent", file.display());
+        return;
+    }
+    let d = dir("evtx");
+    let probe = write(&d, "probe.txt", b"0.0.0.0/0\n");
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &probe,
+            "--output",
+            "jsonl",
+            "--mapped-only",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rows = hits(&o);
+    let dst = rows
+        .iter()
+        .find(|r| r.2 == "EventData.DestinationIp")
+        .expect("a destination address")
+        .clone();
+    assert!(dst.1.starts_with("record "), "{dst:?}");
+    let iocs = write(&d, "iocs.txt", format!("{}\n", dst.3).as_bytes());
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            &file.display().to_string(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(hits(&o).contains(&dst));
+    // Corrupt the first chunk's records: reported, no panic.
+    let mut bytes = std::fs::read(&file).expect("read");
+    for b in &mut bytes[4096 + 512..4096 + 2048] {
+        *b = 0xAA;
+    }
+    let bad = write(&d, "corrupt.evtx", &bytes);
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, "--output", "jsonl", &bad]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("corrupt.evtx: record"),
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -31,7 +31,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(line) = std::str::from_utf8(data) else {
         return;
     };
-    if line.contains('\n') {
+    // serde_json with `arbitrary_precision` reads this key as its own
+    // number marker: a quirk of the oracle, not JSON.
+    if line.contains('\n') || line.contains("$serde_json") {
         return;
     }
     let mut got = Strings::default();

@@ -118,6 +118,11 @@ impl<'i> Hunter<'i> {
         }
     }
 
+    /// Counts an event that was not read (nothing in it can hit).
+    pub fn pass(&mut self) {
+        self.events += 1;
+    }
+
     /// Drops what the event begun last found (it could not be read whole).
     pub fn abort(&mut self) {
         self.findings.truncate(self.first);
@@ -137,6 +142,8 @@ impl<'i> Hunter<'i> {
     fn check(&mut self, name: &str, kind: ValueKind, value: &str) {
         if let Some(o) = &mut self.observed {
             o.add(name, kind, value);
+        } else if !self.intel.index.has_kind(kind) {
+            return;
         }
         let mut hits: Vec<Hit<'i>> = Vec::new();
         self.intel.index.lookup_into(kind, value, &mut hits);

@@ -415,6 +415,40 @@ impl IndicatorIndex {
         self.len() == 0
     }
 
+    /// Whether a hash, known to be hex digits of the kind's length, is an
+    /// indicator value (no other check: for callers that checked).
+    #[inline]
+    pub fn has_hex(&self, kind: ValueKind, hex: &str) -> bool {
+        let map = &self.exact[kind as usize];
+        if hex.bytes().fold(false, |u, b| u | b.is_ascii_uppercase()) {
+            map.contains_key(hex.to_ascii_lowercase().as_str())
+        } else {
+            map.contains_key(hex)
+        }
+    }
+
+    /// Whether every indicator domain has two labels or more (so a domain
+    /// is under one only if its last two labels are one's).
+    pub fn domains_have_two_labels(&self) -> bool {
+        self.tails.is_some() || self.domains.is_empty()
+    }
+
+    /// Whether a value of `kind` could hit anything: false when the index
+    /// holds no value such a look-up reads (a hunt skips those fields).
+    #[inline]
+    pub fn has_kind(&self, kind: ValueKind) -> bool {
+        match kind {
+            ValueKind::Ipv4 | ValueKind::Ipv6 | ValueKind::Cidr => {
+                !(self.v4.is_empty()
+                    && self.v6.is_empty()
+                    && self.nets4.is_empty()
+                    && self.nets6.is_empty())
+            }
+            ValueKind::Domain => !self.domains.is_empty(),
+            k => !self.exact[k as usize].is_empty(),
+        }
+    }
+
     /// The hits of `value` read as `kind` (a field's declared kind).
     /// Addresses hit exactly and by their longest network; domains exactly
     /// and by each indicator domain they are under; other kinds exactly.

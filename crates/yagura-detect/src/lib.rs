@@ -17,6 +17,7 @@ pub mod index;
 pub mod intel;
 pub mod json;
 pub mod observe;
+pub mod prefilter;
 pub mod read;
 pub mod run;
 

@@ -21,6 +21,7 @@ use crate::fields::FieldMap;
 use crate::hunt::{Finding, Hunter, Unmapped};
 use crate::intel::Intel;
 use crate::json::JsonScanner;
+use crate::prefilter::Prefilter;
 use crate::read::zeek::ZeekHeader;
 use crate::read::{self, Format};
 
@@ -48,6 +49,10 @@ pub struct Options {
     pub format: Option<Format>,
     /// Lines longer than this are reported and skipped.
     pub max_line: usize,
+    /// Read every JSON line field by field, even one that the prefilter
+    /// clears (so every malformed record is reported, not only those
+    /// holding a candidate value).
+    pub validate: bool,
 }
 
 impl Default for Options {
@@ -59,6 +64,7 @@ impl Default for Options {
             unmapped: Unmapped::ByForm,
             format: None,
             max_line: 1 << 20,
+            validate: false,
         }
     }
 }
@@ -366,6 +372,18 @@ fn produce(
                 continue;
             }
         };
+        // An empty input is an empty log of any format.
+        if peeked.head.is_empty() {
+            let opened = Done {
+                seq: next(),
+                source,
+                outcome: Outcome::Opened(opts.format.unwrap_or(Format::Json)),
+            };
+            if done_tx.send(opened).is_err() {
+                return;
+            }
+            continue;
+        }
         let Some(format) = opts.format.or_else(|| read::detect(&peeked.head)) else {
             if !fail(
                 next(),
@@ -580,6 +598,11 @@ fn work(
 ) {
     let mut hunter = Hunter::new(intel, map, opts.unmapped);
     let mut json = JsonScanner::new();
+    let prefilter = if opts.validate {
+        None
+    } else {
+        Prefilter::new(&intel.index)
+    };
     loop {
         let task = {
             let Ok(rx) = task_rx.lock() else { return };
@@ -599,16 +622,13 @@ fn work(
                 buf,
             } => {
                 let n = buf.len() as u64;
-                lines(
-                    &buf,
+                let lines_of = Lines {
                     format,
-                    zeek,
                     first_line,
                     opts,
-                    &mut hunter,
-                    &mut json,
-                    &mut errors,
-                );
+                    prefilter: prefilter.filter(|_| format == Format::Json),
+                };
+                lines_of.read(&buf, zeek, &mut hunter, &mut json, &mut errors);
                 let _ = buf_tx.try_send(buf);
                 n
             }
@@ -634,73 +654,99 @@ fn work(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn lines(
-    buf: &[u8],
+/// How one chunk of lines is read.
+struct Lines<'o, 'i> {
     format: Format,
-    zeek: Option<Arc<ZeekHeader>>,
     first_line: u64,
-    opts: &Options,
-    hunter: &mut Hunter<'_>,
-    json: &mut JsonScanner,
-    errors: &mut Vec<ReadError>,
-) {
-    let mut zeek = zeek.unwrap_or_default();
-    let mut n = first_line;
-    let mut start = 0;
-    let mut error = |n: u64, message: String| {
-        errors.push(ReadError {
-            place: Some(Place::Line(n)),
-            message,
-        });
-        !opts.strict
-    };
-    while start < buf.len() {
-        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
-        let raw = &buf[start..end];
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        start = end + 1;
-        let here = n;
-        n += 1;
-        if raw.is_empty() {
-            continue;
-        }
-        if raw.len() > opts.max_line {
-            if !error(
-                here,
-                format!("the line is longer than {} bytes: skipped", opts.max_line),
-            ) {
-                return;
-            }
-            continue;
-        }
-        let Ok(line) = std::str::from_utf8(raw) else {
-            if !error(here, "the line is not UTF-8: skipped".into()) {
-                return;
-            }
-            continue;
+    opts: &'o Options,
+    prefilter: Option<Prefilter<'i>>,
+}
+
+impl Lines<'_, '_> {
+    fn read(
+        &self,
+        buf: &[u8],
+        zeek: Option<Arc<ZeekHeader>>,
+        hunter: &mut Hunter<'_>,
+        json: &mut JsonScanner,
+        errors: &mut Vec<ReadError>,
+    ) {
+        let opts = self.opts;
+        let mut zeek = zeek.unwrap_or_default();
+        let mut n = self.first_line;
+        let mut start = 0;
+        // One check of the whole chunk; line by line only if it fails.
+        let text = std::str::from_utf8(buf).ok();
+        let mut error = |n: u64, message: String| {
+            errors.push(ReadError {
+                place: Some(Place::Line(n)),
+                message,
+            });
+            !opts.strict
         };
-        hunter.begin(Place::Line(here));
-        let outcome = match format {
-            Format::Json => json
-                .scan(line, hunter)
-                .map_err(|e| format!("not a JSON record: {e}")),
-            Format::Zeek if line.starts_with('#') => {
-                if Arc::make_mut(&mut zeek).line(line) {
-                    Ok(())
-                } else {
-                    Err("an unknown Zeek header line".to_owned())
-                }
+        while start < buf.len() {
+            let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
+            let line_start = start;
+            let raw = &buf[start..end];
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            start = end + 1;
+            let here = n;
+            n += 1;
+            if raw.is_empty() {
+                continue;
             }
-            Format::Zeek => zeek.record(line, hunter),
-            _ => read::syslog::record(line, hunter),
-        };
-        match outcome {
-            Ok(()) => hunter.end(),
-            Err(e) => {
-                hunter.abort();
-                if !error(here, e) {
+            if raw.len() > opts.max_line {
+                if !error(
+                    here,
+                    format!("the line is longer than {} bytes: skipped", opts.max_line),
+                ) {
                     return;
+                }
+                continue;
+            }
+            // Line ends are character boundaries of valid text.
+            let line = match text {
+                Some(t) => t.get(line_start..line_start + raw.len()),
+                None => std::str::from_utf8(raw).ok(),
+            };
+            let Some(line) = line else {
+                if !error(here, "the line is not UTF-8: skipped".into()) {
+                    return;
+                }
+                continue;
+            };
+            // A line shaped as a JSON object with no candidate value: no
+            // hit is possible, and it is not read further.
+            if let Some(p) = &self.prefilter
+                && raw.first() == Some(&b'{')
+                && raw.last() == Some(&b'}')
+                && !p.may_hit(line)
+            {
+                hunter.pass();
+                continue;
+            }
+            hunter.begin(Place::Line(here));
+            let outcome = match self.format {
+                Format::Json => json
+                    .scan(line, hunter)
+                    .map_err(|e| format!("not a JSON record: {e}")),
+                Format::Zeek if line.starts_with('#') => {
+                    if Arc::make_mut(&mut zeek).line(line) {
+                        Ok(())
+                    } else {
+                        Err("an unknown Zeek header line".to_owned())
+                    }
+                }
+                Format::Zeek => zeek.record(line, hunter),
+                _ => read::syslog::record(line, hunter),
+            };
+            match outcome {
+                Ok(()) => hunter.end(),
+                Err(e) => {
+                    hunter.abort();
+                    if !error(here, e) {
+                        return;
+                    }
                 }
             }
         }

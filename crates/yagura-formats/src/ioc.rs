@@ -18,6 +18,12 @@ pub fn refang(raw: &str) -> String {
         .trim()
         .trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | '`'))
         .to_owned();
+    // Most values are not defanged: no bracket, space or backslash, no
+    // `hxxp`/`fxp` scheme.
+    let scheme = |p: &str| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if !v.contains(['[', '(', '{', ' ', '\\']) && !scheme("hxxp") && !scheme("fxp") {
+        return v;
+    }
     for (from, to) in [
         ("[://]", "://"),
         ("[:]", ":"),

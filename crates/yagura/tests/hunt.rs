@@ -206,6 +206,27 @@ fn exit_codes_are_greps_and_bad_input_is_reported_where_it_is() {
         "{err}"
     );
     assert_eq!(hits(&o).len(), 2, "{err}");
+    // A line shaped as an object but malformed, with no value that could
+    // hit: not read field by field, unless --validate.
+    let shaped = write(
+        &d,
+        "shaped.jsonl",
+        b"{\"a\":1,}\n{\"b\":\"198.51.100.7\",}\n",
+    );
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, "--output", "jsonl", &shaped]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(!err.contains("line 1:"), "{err}");
+    assert!(
+        err.contains("shaped.jsonl: line 2: not a JSON record"),
+        "{err}"
+    );
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, "--validate", &shaped]);
+    assert!(
+        text(&o.stderr).contains("shaped.jsonl: line 1: not a JSON record"),
+        "{}",
+        text(&o.stderr)
+    );
     // --strict stops at the first error.
     let o = yagura(
         &d,

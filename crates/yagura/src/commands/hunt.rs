@@ -102,6 +102,11 @@ pub(crate) struct HuntArgs {
     /// Lines longer than this many bytes are reported and skipped.
     #[arg(long, default_value_t = 1 << 20)]
     max_line: usize,
+    /// Read every JSON line field by field, so that every malformed record
+    /// is reported (by default a line shaped as a JSON object with no
+    /// value that could hit is not read further).
+    #[arg(long)]
+    validate: bool,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     quiet: bool,
@@ -405,6 +410,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         },
         format,
         max_line: args.max_line,
+        validate: args.validate,
     };
     let total: u64 = run::expand(&inputs)
         .iter()

@@ -427,6 +427,65 @@ impl IndicatorIndex {
         }
     }
 
+    /// Whether an IPv4 address hits: exactly or inside a network (a yes
+    /// or no, without building the hits).
+    #[inline]
+    pub fn has_v4(&self, a: u32) -> bool {
+        self.v4.contains_key(&a) || self.segments4.find(a).is_some()
+    }
+
+    /// Whether a domain (any case, a final dot allowed) hits: itself or,
+    /// with subdomains on, one of its parents (a yes or no, without
+    /// building the hits).
+    pub fn has_domain(&self, d: &str) -> bool {
+        let d = d.strip_suffix('.').unwrap_or(d);
+        if d.is_empty() || d.len() > 253 {
+            return false;
+        }
+        let mut buf = [0u8; 253];
+        let d = if d.bytes().any(|c| c.is_ascii_uppercase()) {
+            if !d.is_ascii() {
+                return !self.lookup(ValueKind::Domain, d).is_empty();
+            }
+            let b = &mut buf[..d.len()];
+            b.copy_from_slice(d.as_bytes());
+            b.make_ascii_lowercase();
+            match std::str::from_utf8(b) {
+                Ok(s) => s,
+                Err(_) => return false,
+            }
+        } else {
+            d
+        };
+        let bytes = d.as_bytes();
+        // The dots, from the right.
+        let mut dots = [0usize; 128];
+        let mut n = 0;
+        for (i, &c) in bytes.iter().enumerate().rev() {
+            if c == b'.' && n < dots.len() {
+                dots[n] = i;
+                n += 1;
+            }
+        }
+        if let Some(tails) = &self.tails {
+            let t = match n {
+                0 => return false,
+                1 => d,
+                _ => &d[dots[1] + 1..],
+            };
+            if !tails.contains_key(t) {
+                return false;
+            }
+        }
+        if self.domains.contains_key(d) {
+            return true;
+        }
+        self.subdomains
+            && dots[..n]
+                .iter()
+                .any(|&i| self.domains.contains_key(&d[i + 1..]))
+    }
+
     /// Whether every indicator domain has two labels or more (so a domain
     /// is under one only if its last two labels are one's).
     pub fn domains_have_two_labels(&self) -> bool {
@@ -706,6 +765,63 @@ mod tests {
             );
         }
         assert!(b.build().is_empty());
+    }
+
+    #[test]
+    fn yes_or_no_answers_agree_with_the_hits() {
+        for subdomains in [true, false] {
+            let mut b = IndexBuilder::new().subdomains(subdomains);
+            for (i, d) in [
+                "evil.example",
+                "b.evil.example",
+                "x.co.jp",
+                "deep.a.b.c.example",
+            ]
+            .iter()
+            .enumerate()
+            {
+                b.add(ValueKind::Domain, d, u32::try_from(i).expect("few"))
+                    .expect("valid");
+            }
+            b.add(ValueKind::Ipv4, "198.51.100.7", 9).expect("valid");
+            b.add(ValueKind::Cidr, "203.0.113.0/24", 10).expect("valid");
+            let i = b.build();
+            for d in [
+                "evil.example",
+                "EVIL.Example.",
+                "a.b.evil.example",
+                "notevil.example",
+                "evil.example.com",
+                "example",
+                "co.jp",
+                "y.x.co.jp",
+                "c.example",
+                "a.b.c.example",
+                "z.deep.a.b.c.example",
+                "",
+                ".",
+                "..",
+                "a..evil.example",
+                "ÉVIL.example",
+            ] {
+                assert_eq!(
+                    i.has_domain(d),
+                    !i.lookup(ValueKind::Domain, d).is_empty(),
+                    "{d} {subdomains}"
+                );
+            }
+            for a in [
+                "198.51.100.7",
+                "198.51.100.8",
+                "203.0.113.0",
+                "203.0.113.255",
+                "203.0.114.0",
+                "0.0.0.0",
+            ] {
+                let n = u32::from(a.parse::<Ipv4Addr>().expect("ip"));
+                assert_eq!(i.has_v4(n), !i.lookup(ValueKind::Ipv4, a).is_empty(), "{a}");
+            }
+        }
     }
 
     proptest! {

@@ -246,16 +246,13 @@ impl<'i> Prefilter<'i> {
     }
 
     fn lookup_v4(&self, a: u32) -> bool {
-        if !self.index.has_kind(ValueKind::Ipv4) {
-            return false;
-        }
-        let mut hits: Vec<Hit<'_>> = Vec::new();
-        self.index
-            .address_into(std::net::IpAddr::V4(std::net::Ipv4Addr::from(a)), &mut hits);
-        !hits.is_empty()
+        self.index.has_v4(a)
     }
 
     fn lookup(&self, kind: ValueKind, v: &str) -> bool {
+        if kind == ValueKind::Domain {
+            return self.index.has_domain(v);
+        }
         if !self.index.has_kind(kind) {
             return false;
         }

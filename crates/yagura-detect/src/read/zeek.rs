@@ -40,7 +40,9 @@ fn unescape_sep(v: &str) -> Option<u8> {
 impl ZeekHeader {
     /// Takes one `#` line; false when it is not a header line Zeek writes.
     pub fn line(&mut self, line: &str) -> bool {
-        let rest = &line[1..];
+        let Some(rest) = line.strip_prefix('#') else {
+            return false;
+        };
         let (key, value) = if let Some(v) = rest.strip_prefix("separator ") {
             ("separator", v)
         } else {
@@ -195,5 +197,7 @@ mod tests {
         assert!(h.record("1\t2\t3\t4\t5", &mut c).is_err());
         assert!(ZeekHeader::default().record("x", &mut c).is_err());
         assert!(!ZeekHeader::default().line("#nonsense"));
+        assert!(!ZeekHeader::default().line(""));
+        assert!(!ZeekHeader::default().line("fields\ta"));
     }
 }

@@ -59,28 +59,6 @@ pub enum Role {
     Ignore,
 }
 
-impl Role {
-    /// Every role, with its name in mapping files.
-    pub const ALL: [(&'static str, Self); 16] = [
-        ("ip", Self::Ip),
-        ("domain", Self::Domain),
-        ("host", Self::Host),
-        ("url", Self::Url),
-        ("hash", Self::Hash),
-        ("hash-list", Self::HashList),
-        ("email", Self::Email),
-        ("file-name", Self::FileName),
-        ("path", Self::Path),
-        ("user-agent", Self::UserAgent),
-        ("user", Self::User),
-        ("registry-key", Self::RegistryKey),
-        ("mutex", Self::Mutex),
-        ("text", Self::Text),
-        ("time", Self::Time),
-        ("ignore", Self::Ignore),
-    ];
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct MappingFile {
@@ -158,11 +136,6 @@ impl FieldMap {
         }
         self.names.push(file.name);
         Ok(())
-    }
-
-    /// Maps one field.
-    pub fn set(&mut self, field: &str, role: Role) {
-        self.roles.insert(field.into(), role);
     }
 
     /// The role of a field, if mapped.

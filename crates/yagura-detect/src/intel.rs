@@ -134,7 +134,14 @@ impl IntelBuilder {
     /// that hits are reported as related to. `tlp` overrides the object's
     /// own marking (the store's recorded TLP).
     pub fn add_object(&mut self, o: &StixObject, tlp: Option<Tlp>) {
-        let Some(id) = o.id() else { return };
+        let Some(id) = o.id() else {
+            if o.object_type() == "indicator" {
+                self.report
+                    .invalid
+                    .push(("(an indicator)".into(), "no id".into()));
+            }
+            return;
+        };
         match o.object_type() {
             "indicator" => self.add_indicator(o, id, tlp),
             "relationship" => {

@@ -377,6 +377,22 @@ fn store_indicators_compound_patterns_and_sightings() {
          "target_ref": "intrusion-set--00000000-0000-4000-8000-000000000021"}
     ]});
     let b = write(&d, "intel.json", bundle.to_string().as_bytes());
+    // The bundle itself as an IOC file: the same indicators, no store.
+    let logs0 = write(&d, "one.jsonl", b"{\"destination\":{\"ip\":\"198.51.100.7\"}}\n{\"destination\":{\"ip\":\"198.51.100.8\"}}\n");
+    let o = yagura(&d, &["hunt", "--iocs", &b, "--output", "jsonl", &logs0]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        hits(&o),
+        [h("one.jsonl", "line 1", "destination.ip", "198.51.100.7")]
+    );
+    let broken = write(&d, "broken.json", br#"{"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": [{"type": "indicator"}, 5]}"#);
+    let o = yagura(&d, &["hunt", "--iocs", &broken, &logs0]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("broken.json: object 2 is not a STIX object"),
+        "{}",
+        text(&o.stderr)
+    );
     let data = d.join("data");
     let o = yagura(&data, &["import", &b]);
     assert!(o.status.success(), "{}", text(&o.stderr));

@@ -33,23 +33,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format with its name.
-    pub const ALL: [(&'static str, Self); 5] = [
-        ("json", Self::Json),
-        ("zeek", Self::Zeek),
-        ("syslog", Self::Syslog),
-        ("csv", Self::Csv),
-        ("evtx", Self::Evtx),
-    ];
-
-    /// Its name.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, f)| *f == self)
-            .map_or("?", |(n, _)| n)
-    }
-
     /// Whether records are lines (read in parallel chunks).
     pub fn by_lines(self) -> bool {
         matches!(self, Self::Json | Self::Zeek | Self::Syslog)

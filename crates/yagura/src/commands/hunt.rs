@@ -144,22 +144,22 @@ fn add_file(b: &mut IntelBuilder, path: &PathBuf) -> Result<()> {
     let name = path.display().to_string();
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let v: serde_json::Value =
-            serde_json::from_str(&text).with_context(|| format!("{name}: not JSON"))?;
-        let objects = match v {
-            serde_json::Value::Array(a) => a,
-            serde_json::Value::Object(mut o) => match o.remove("objects") {
-                Some(serde_json::Value::Array(a)) => a,
-                _ => vec![serde_json::Value::Object(o)],
-            },
-            _ => bail!("{name}: neither a STIX bundle nor a list of objects"),
-        };
-        for (i, o) in objects.into_iter().enumerate() {
-            let o = StixObject::from_value(o)
-                .with_context(|| format!("{name}: object {} is not a STIX object", i + 1))?;
-            b.add_object(&o, None);
-        }
-        return Ok(());
+        // The store's own streamed reader: a bundle, a list or one object.
+        let mut bad: Option<anyhow::Error> = None;
+        yagura_stix::bundle::for_each_object(text.as_bytes(), |at, o| match o {
+            Ok(o) => b.add_object(&o, None),
+            Err(e) => {
+                let at = match at {
+                    yagura_stix::bundle::Position::Listed(n) => format!("object {}", n + 1),
+                    yagura_stix::bundle::Position::Alone => "the object".to_owned(),
+                };
+                bad.get_or_insert_with(|| {
+                    anyhow::anyhow!("{name}: {at} is not a STIX object: {e}")
+                });
+            }
+        })
+        .with_context(|| format!("{name}: neither a STIX bundle nor a list of objects"))?;
+        return bad.map_or(Ok(()), Err);
     }
     let csv = path
         .extension()

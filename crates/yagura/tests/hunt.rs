@@ -206,6 +206,27 @@ fn exit_codes_are_greps_and_bad_input_is_reported_where_it_is() {
         "{err}"
     );
     assert_eq!(hits(&o).len(), 2, "{err}");
+    // A 10 MB line (more than a whole 4 MiB chunk) at the default limit:
+    // reported with its line and skipped; the lines around it are read.
+    let mut huge = b"{\"a\":\"198.51.100.7\"}\n{\"a\":\"".to_vec();
+    huge.extend(std::iter::repeat_n(b'x', 10 << 20));
+    huge.extend(b"\"}\n{\"a\":\"evil.example\"}\n");
+    let huge = write(&d, "huge.jsonl", &huge);
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, "--output", "jsonl", &huge]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .contains("huge.jsonl: line 2: the line is longer than 1048576 bytes: skipped"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(
+        hits(&o),
+        [
+            h("huge.jsonl", "line 1", "a", "198.51.100.7"),
+            h("huge.jsonl", "line 3", "a", "evil.example")
+        ]
+    );
     // A line shaped as an object but malformed, with no value that could
     // hit: not read field by field, unless --validate.
     let shaped = write(

@@ -612,11 +612,12 @@ impl IndicatorIndex {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn index(values: &[(ValueKind, &str)]) -> IndicatorIndex {
+    /// An index of `values`, each its own indicator (handles from 0).
+    pub(crate) fn index(values: &[(ValueKind, &str)]) -> IndicatorIndex {
         let mut b = IndexBuilder::new();
         for (i, (k, v)) in values.iter().enumerate() {
             b.add(*k, v, u32::try_from(i).expect("few")).expect("valid");

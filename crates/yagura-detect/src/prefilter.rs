@@ -265,15 +265,7 @@ impl<'i> Prefilter<'i> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::IndexBuilder;
-
-    fn index(values: &[(ValueKind, &str)]) -> IndicatorIndex {
-        let mut b = IndexBuilder::new();
-        for (i, (k, v)) in values.iter().enumerate() {
-            b.add(*k, v, u32::try_from(i).expect("few")).expect("valid");
-        }
-        b.build()
-    }
+    use crate::index::tests::index;
 
     #[test]
     fn lines_with_a_value_pass_and_others_do_not() {

@@ -452,6 +452,18 @@ fn chunks(
     stop: &AtomicBool,
     next: &mut dyn FnMut() -> u64,
 ) -> bool {
+    // Reports an error at a line of this input.
+    let fail = |next: &mut dyn FnMut() -> u64, at: u64, message: String| {
+        let error = Done {
+            seq: next(),
+            source,
+            outcome: Outcome::Error(ReadError {
+                place: Some(Place::Line(at)),
+                message,
+            }),
+        };
+        done_tx.send(error).is_ok()
+    };
     let mut line = 1u64;
     let mut carry: Vec<u8> = Vec::new();
     let mut zeek = ZeekHeader::default();
@@ -473,15 +485,7 @@ fn chunks(
             if !send_lines(source, format, &mut zeek, line, buf, task_tx, next) {
                 return false;
             }
-            let error = Done {
-                seq: next(),
-                source,
-                outcome: Outcome::Error(ReadError {
-                    place: Some(Place::Line(at)),
-                    message: format!("the input breaks off at line {at}: {e}"),
-                }),
-            };
-            return done_tx.send(error).is_ok();
+            return fail(next, at, format!("the input breaks off at line {at}: {e}"));
         }
         if buf.len() < CHUNK {
             eof = true;
@@ -516,25 +520,10 @@ fn chunks(
             }
             line += 1;
             if let Some(e) = broken {
-                let error = Done {
-                    seq: next(),
-                    source,
-                    outcome: Outcome::Error(ReadError {
-                        place: Some(Place::Line(at)),
-                        message: format!("the input breaks off at line {at}: {e}"),
-                    }),
-                };
-                return done_tx.send(error).is_ok();
+                return fail(next, at, format!("the input breaks off at line {at}: {e}"));
             }
-            let error = Done {
-                seq: next(),
-                source,
-                outcome: Outcome::Error(ReadError {
-                    place: Some(Place::Line(at)),
-                    message: format!("the line is longer than {} bytes: skipped", opts.max_line),
-                }),
-            };
-            if done_tx.send(error).is_err() {
+            let skipped = format!("the line is longer than {} bytes: skipped", opts.max_line);
+            if !fail(next, at, skipped) {
                 return false;
             }
             continue;

@@ -71,7 +71,9 @@ pub struct Intel {
 pub struct IntelBuilder {
     now: Timestamp,
     index: IndexBuilder,
-    indicators: Vec<(IndicatorInfo, Option<String>)>,
+    /// Each indicator, and whether it is a STIX object (whose related
+    /// objects are looked up by its id).
+    indicators: Vec<(IndicatorInfo, bool)>,
     compound: HashMap<u32, Matcher>,
     names: HashMap<String, String>,
     links: Vec<(String, String, String)>,
@@ -228,7 +230,7 @@ impl IntelBuilder {
                 tlp: tlp.or_else(|| tlp_of(o)),
                 related: Vec::new(),
             },
-            Some(id.to_owned()),
+            true,
         ));
     }
 
@@ -253,7 +255,7 @@ impl IntelBuilder {
                 tlp: None,
                 related: Vec::new(),
             },
-            None,
+            false,
         ));
         Ok(())
     }
@@ -288,9 +290,9 @@ impl IntelBuilder {
         let indicators = self
             .indicators
             .into_iter()
-            .map(|(mut info, id)| {
-                if let Some(id) = id {
-                    info.related = related(&id);
+            .map(|(mut info, stix)| {
+                if stix {
+                    info.related = related(&info.id);
                 }
                 info
             })

@@ -190,16 +190,16 @@ pub fn expand(inputs: &[Input]) -> Vec<(String, Result<Input, String>)> {
     out
 }
 
-/// Hunts through `inputs`, calling `sink` with each report (in input order
-/// when `opts.ordered`); `sink` returns false to stop the hunt.
+/// Hunts through `sources` (as [`expand`] gives them), calling `sink` with
+/// each report (in input order when `opts.ordered`); `sink` returns false to
+/// stop the hunt.
 pub fn hunt(
-    inputs: &[Input],
+    sources: &[(String, Result<Input, String>)],
     intel: &Intel,
     map: &FieldMap,
     opts: &Options,
     sink: &mut dyn FnMut(Report<'_>) -> bool,
 ) -> Summary {
-    let sources = expand(inputs);
     let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
     let stop = AtomicBool::new(false);
     let threads = opts.threads.max(1);
@@ -212,7 +212,6 @@ pub fn hunt(
         {
             let done_tx = done_tx.clone();
             let stop = &stop;
-            let sources = &sources;
             s.spawn(move || produce(sources, opts, &task_tx, &done_tx, &buf_rx, stop));
         }
         for _ in 0..threads {

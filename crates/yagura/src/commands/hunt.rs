@@ -412,7 +412,8 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         max_line: args.max_line,
         validate: args.validate,
     };
-    let total: u64 = run::expand(&inputs)
+    let sources = run::expand(&inputs);
+    let total: u64 = sources
         .iter()
         .filter_map(|(_, i)| match i {
             Ok(Input::Path(p)) => std::fs::metadata(p).ok().map(|m| m.len()),
@@ -487,7 +488,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             }
         }
     };
-    let summary = run::hunt(&inputs, intel, &map, &opts, &mut sink);
+    let summary = run::hunt(&sources, intel, &map, &opts, &mut sink);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }

@@ -78,18 +78,25 @@ pub fn is_domain(v: &str) -> bool {
 /// The host of a URL (`scheme://[user@]host[:port]/…`), without brackets
 /// for IPv6.
 pub fn url_host(url: &str) -> Option<&str> {
-    let rest = &url[url.find("://")? + 3..];
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // Byte operations: every character looked for is ASCII, so each cut
+    // is a character boundary.
+    let rest = &url[scheme_end(url.as_bytes())? + 3..];
+    let end = memchr::memchr3(b'/', b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     let auth = &rest[..end];
-    let host = auth.rsplit_once('@').map_or(auth, |(_, h)| h);
+    let host = memchr::memrchr(b'@', auth.as_bytes()).map_or(auth, |i| &auth[i + 1..]);
     if let Some(v6) = host.strip_prefix('[') {
-        return v6.split_once(']').map(|(h, _)| h);
+        return memchr::memchr(b']', v6.as_bytes()).map(|i| &v6[..i]);
     }
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|c| c.is_ascii_digit()) => h,
+    let host = match memchr::memrchr(b':', host.as_bytes()) {
+        Some(i) if host.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit) => &host[..i],
         _ => host,
     };
     (!host.is_empty()).then_some(host)
+}
+
+/// Where the first `://` of `b` starts.
+pub(crate) fn scheme_end(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b':', b).find(|&i| b.get(i + 1..i + 3) == Some(b"//"))
 }
 
 /// The address in an email field: `Name <a@b>` gives `a@b`.

@@ -54,6 +54,25 @@ pub struct Hunter<'i> {
     events: u64,
 }
 
+/// A bracketed IPv6 address (`[a]`, `[a]:port`) without its brackets.
+fn unbracketed(v: &str) -> &str {
+    v.strip_prefix('[')
+        .and_then(|r| r.split_once(']'))
+        .map_or(v, |(a, _)| a)
+}
+
+/// The address an address field's value names: the value (brackets off),
+/// or what stands before its last colon when that holds a dot
+/// (`1.2.3.4:443`). The prefilter asks the same of its tokens.
+pub(crate) fn read_address(v: &str) -> Option<std::net::IpAddr> {
+    let v = unbracketed(v);
+    crate::index::parse_ip(v).or_else(|| {
+        v.rsplit_once(':')
+            .filter(|(a, _)| a.contains('.'))
+            .and_then(|(a, _)| crate::index::parse_ip(a))
+    })
+}
+
 impl<'i> Hunter<'i> {
     /// A hunter for `intel`, reading fields by `map`.
     pub fn new(intel: &'i Intel, map: &'i FieldMap, unmapped: Unmapped) -> Self {
@@ -152,16 +171,8 @@ impl<'i> Hunter<'i> {
 
     fn address(&mut self, name: &str, value: &str) {
         let v = value.trim();
-        // A bracketed IPv6 address or `address:port` is read as the address.
-        let v = v
-            .strip_prefix('[')
-            .and_then(|r| r.split_once(']'))
-            .map_or(v, |(a, _)| a);
-        let Some(a) = crate::index::parse_ip(v).or_else(|| {
-            v.rsplit_once(':')
-                .filter(|(a, _)| a.contains('.'))
-                .and_then(|(a, _)| crate::index::parse_ip(a))
-        }) else {
+        let v = unbracketed(v);
+        let Some(a) = read_address(v) else {
             return;
         };
         if let Some(o) = &mut self.observed {

@@ -53,6 +53,52 @@ pub struct Hit<'a> {
 type Handles = Vec<u32>;
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
+/// A bit for each bucket of hashes of a set's values: a value whose bit
+/// is clear is not in the set. About 32 bits a value (at most 2^23), so a
+/// miss, nearly every look-up of a hunt, reads one word of a table that
+/// stays in cache instead of a hash map's buckets.
+#[derive(Debug, Default)]
+struct Bits {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl Bits {
+    fn of(hashes: impl ExactSizeIterator<Item = u64>) -> Self {
+        let bits = (hashes.len().saturating_mul(32))
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 23);
+        let mut b = Bits {
+            words: vec![0; bits / 64],
+            shift: 64 - bits.trailing_zeros(),
+        };
+        for h in hashes {
+            let i = (h >> b.shift) as usize;
+            b.words[i >> 6] |= 1 << (i & 63);
+        }
+        b
+    }
+
+    #[inline]
+    fn maybe(&self, h: u64) -> bool {
+        let i = (h >> self.shift) as usize;
+        self.words
+            .get(i >> 6)
+            .is_some_and(|w| w >> (i & 63) & 1 != 0)
+    }
+}
+
+#[inline]
+fn hash_v4(a: u32) -> u64 {
+    u64::from(a).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+#[inline]
+fn hash_str(s: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::default().hash_one(s)
+}
+
 /// Exact-match kinds: one map per kind, indexed by `kind as usize`.
 const KINDS: usize = ValueKind::ALL.len();
 
@@ -236,7 +282,56 @@ impl IndexBuilder {
         let nets6 = tidy(self.nets6);
         let lengths4 = lengths(&nets4);
         let segments4 = Segments::of(&nets4, &lengths4);
+        let v4_bits = Bits::of(
+            self.v4
+                .keys()
+                .map(|&a| hash_v4(a))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
+        let mut nets16 = vec![0u64; (1 << 16) / 64];
+        for &(p, net) in nets4.keys() {
+            let first = net >> 16;
+            let last = (net | !mask4(p)) >> 16;
+            for s16 in first..=last {
+                nets16[(s16 >> 6) as usize] |= 1 << (s16 & 63);
+            }
+        }
+        let hex_bits = Bits::of(
+            [
+                ValueKind::Md5,
+                ValueKind::Sha1,
+                ValueKind::Sha256,
+                ValueKind::Sha512,
+            ]
+            .iter()
+            .flat_map(|&k| self.exact[k as usize].keys().map(|v| hash_str(v)))
+            .collect::<Vec<_>>()
+            .into_iter(),
+        );
+        let tails = if self.domains.keys().any(|d| !d.contains('.')) {
+            None
+        } else {
+            Some(
+                self.domains
+                    .keys()
+                    .filter_map(|d| tail(d))
+                    .map(|t| (t.into(), ()))
+                    .collect::<FastMap<Box<str>, ()>>(),
+            )
+        };
+        let tail_bits = Bits::of(
+            tails
+                .iter()
+                .flat_map(|t| t.keys().map(|k| hash_str(k)))
+                .collect::<Vec<_>>()
+                .into_iter(),
+        );
         IndicatorIndex {
+            v4_bits,
+            nets16,
+            tail_bits,
+            hex_bits,
             subdomains: self.subdomains,
             lengths6: lengths(&nets6),
             segments4,
@@ -244,17 +339,7 @@ impl IndexBuilder {
             v6: tidy(self.v6),
             nets4,
             nets6,
-            tails: if self.domains.keys().any(|d| !d.contains('.')) {
-                None
-            } else {
-                Some(
-                    self.domains
-                        .keys()
-                        .filter_map(|d| tail(d))
-                        .map(|t| (t.into(), ()))
-                        .collect(),
-                )
-            },
+            tails,
             domains: tidy(self.domains),
             exact: self.exact.into_iter().map(tidy).collect(),
         }
@@ -279,6 +364,13 @@ pub struct IndicatorIndex {
     /// under no indicator. `None` when some indicator domain is one label.
     tails: Option<FastMap<Box<str>, ()>>,
     exact: Vec<FastMap<Box<str>, Handles>>,
+    /// Quick misses: the exact IPv4 addresses; the /16s that an IPv4
+    /// network overlaps (a bit each); the domains' last two labels; the
+    /// hashes (MD5, SHA-1, SHA-256, SHA-512).
+    v4_bits: Bits,
+    nets16: Vec<u64>,
+    tail_bits: Bits,
+    hex_bits: Bits,
 }
 
 /// The last two labels of a domain, if it has two or more.
@@ -338,7 +430,13 @@ pub(crate) fn parse_v4(s: &str) -> Option<u32> {
 pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     match parse_v4(s) {
         Some(a) => Some(IpAddr::V4(Ipv4Addr::from(a))),
-        None if s.contains(':') => s.parse().ok(),
+        // The standard library's IPv6 form holds nothing else.
+        None if s.contains(':')
+            && s.bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.') =>
+        {
+            s.parse().ok()
+        }
         None => None,
     }
 }
@@ -421,9 +519,10 @@ impl IndicatorIndex {
     pub fn has_hex(&self, kind: ValueKind, hex: &str) -> bool {
         let map = &self.exact[kind as usize];
         if hex.bytes().fold(false, |u, b| u | b.is_ascii_uppercase()) {
-            map.contains_key(hex.to_ascii_lowercase().as_str())
+            let lower = hex.to_ascii_lowercase();
+            self.hex_bits.maybe(hash_str(&lower)) && map.contains_key(lower.as_str())
         } else {
-            map.contains_key(hex)
+            self.hex_bits.maybe(hash_str(hex)) && map.contains_key(hex)
         }
     }
 
@@ -431,7 +530,10 @@ impl IndicatorIndex {
     /// or no, without building the hits).
     #[inline]
     pub fn has_v4(&self, a: u32) -> bool {
-        self.v4.contains_key(&a) || self.segments4.find(a).is_some()
+        let s16 = a >> 16;
+        (self.v4_bits.maybe(hash_v4(a)) && self.v4.contains_key(&a))
+            || (self.nets16[(s16 >> 6) as usize] >> (s16 & 63) & 1 != 0
+                && self.segments4.find(a).is_some())
     }
 
     /// Whether a domain (any case, a final dot allowed) hits: itself or,
@@ -442,38 +544,23 @@ impl IndicatorIndex {
         if d.is_empty() || d.len() > 253 {
             return false;
         }
-        let mut buf = [0u8; 253];
+        let lowered;
         let d = if d.bytes().any(|c| c.is_ascii_uppercase()) {
             if !d.is_ascii() {
                 return !self.lookup(ValueKind::Domain, d).is_empty();
             }
-            let b = &mut buf[..d.len()];
-            b.copy_from_slice(d.as_bytes());
-            b.make_ascii_lowercase();
-            match std::str::from_utf8(b) {
-                Ok(s) => s,
-                Err(_) => return false,
-            }
+            lowered = d.to_ascii_lowercase();
+            lowered.as_str()
         } else {
             d
         };
         let bytes = d.as_bytes();
-        // The dots, from the right.
-        let mut dots = [0usize; 128];
-        let mut n = 0;
-        for (i, &c) in bytes.iter().enumerate().rev() {
-            if c == b'.' && n < dots.len() {
-                dots[n] = i;
-                n += 1;
-            }
-        }
         if let Some(tails) = &self.tails {
-            let t = match n {
-                0 => return false,
-                1 => d,
-                _ => &d[dots[1] + 1..],
+            let Some(last) = memchr::memrchr(b'.', bytes) else {
+                return false;
             };
-            if !tails.contains_key(t) {
+            let t = memchr::memrchr(b'.', &bytes[..last]).map_or(d, |i| &d[i + 1..]);
+            if !self.tail_bits.maybe(hash_str(t)) || !tails.contains_key(t) {
                 return false;
             }
         }
@@ -481,9 +568,7 @@ impl IndicatorIndex {
             return true;
         }
         self.subdomains
-            && dots[..n]
-                .iter()
-                .any(|&i| self.domains.contains_key(&d[i + 1..]))
+            && memchr::memchr_iter(b'.', bytes).any(|i| self.domains.contains_key(&d[i + 1..]))
     }
 
     /// Whether every indicator domain has two labels or more (so a domain

@@ -8,6 +8,7 @@
 // Only the binary prints.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
+mod blocks;
 mod error;
 pub mod event;
 pub mod extract;

@@ -18,6 +18,7 @@
 
 use yagura_stix::pattern::ValueKind;
 
+use crate::blocks;
 use crate::extract;
 use crate::index::parse_v4;
 use crate::{Hit, IndicatorIndex};
@@ -69,6 +70,59 @@ const CLASS: [u8; 256] = {
     }
     t
 };
+
+/// All ones from bit `k` up (none when `k` is 64 or more).
+#[inline]
+fn cleared_below(k: usize) -> u64 {
+    if k >= 64 { 0 } else { !0u64 << k }
+}
+
+/// `s` without the ASCII bytes `f` takes at either end.
+#[inline]
+fn trim_ascii(s: &str, f: impl Fn(u8) -> bool) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| !f(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !f(c)).map_or(start, |e| e + 1);
+    s.get(start..end).unwrap_or("")
+}
+
+/// Whether [`crate::hunt::read_address`] could read an address from `h`:
+/// it, brackets off, or what stands before its last colon (with a dot)
+/// is hex digits, dots and colons only, the only characters addresses
+/// are written with.
+fn address_shaped(h: &str) -> bool {
+    let v = h
+        .strip_prefix('[')
+        .and_then(|r| memchr::memchr(b']', r.as_bytes()).map(|i| &r[..i]))
+        .unwrap_or(h);
+    let b = v.as_bytes();
+    let ipish = |c: &u8| c.is_ascii_hexdigit() || *c == b'.' || *c == b':';
+    let q = b.iter().position(|c| !ipish(c)).unwrap_or(b.len());
+    q == b.len()
+        || memchr::memrchr(b':', b)
+            .is_some_and(|c| q > c && memchr::memchr(b'.', &b[..c]).is_some())
+}
+
+/// Where the token holding `b[at]` starts, when it starts before `at`:
+/// after the separator before it, and after JSON's colon.
+fn token_start(b: &[u8], at: usize) -> usize {
+    let mut s = at;
+    while s > 0 && CLASS[b[s - 1] as usize] != SEP {
+        s -= 1;
+    }
+    if b.get(s) == Some(&b':') && b.get(s + 1) != Some(&b':') {
+        s += 1;
+    }
+    s
+}
+
+/// Where the token running at `b[at]` ends: its next separator.
+fn token_end(b: &[u8], at: usize) -> usize {
+    b[at.min(b.len())..]
+        .iter()
+        .position(|&c| CLASS[c as usize] == SEP)
+        .map_or(b.len(), |e| at + e)
+}
 
 fn flags_of(t: &str) -> u8 {
     t.as_bytes().iter().fold(0u8, |f, &c| f | CLASS[c as usize])
@@ -148,6 +202,122 @@ impl<'i> Prefilter<'i> {
         false
     }
 
+    /// The same verdict for every line of a chunk at once, from SIMD
+    /// byte classes ([`blocks`]) instead of a byte loop: pushes onto
+    /// `marks`, in order, a position in each line that needs reading (a
+    /// token that hits as [`Prefilter::may_hit`] looks it up, or a JSON
+    /// escape) and none in the others, which hold nothing that hits. Only
+    /// the tokens that hold a `.`, `:` (not JSON's), `=` or `@`, and runs
+    /// of 32 or more hex digits, are looked at; after a mark the rest of
+    /// its line is skipped.
+    pub fn scan(&self, text: &str, marks: &mut Vec<usize>) {
+        let b = text.as_bytes();
+        let n = b.len();
+        // Positions before `resume` are in a token already looked at, or
+        // in a line already marked.
+        let mut resume = 0usize;
+        // Carried from the block before: its last byte was a separator;
+        // its hex digits; its last backslash is paired with this block's
+        // first byte.
+        let mut prev_sep = 1u64;
+        let mut prev_hex = 0u64;
+        let mut paired = false;
+        let mut base = 0usize;
+        while base < n {
+            let blk = match b
+                .get(base..base + 64)
+                .and_then(|f| <&[u8; 64]>::try_from(f).ok())
+            {
+                Some(full) => blocks::classify(full),
+                None => {
+                    let mut pad = [b'\n'; 64];
+                    pad[..n - base].copy_from_slice(&b[base..]);
+                    blocks::classify(&pad)
+                }
+            };
+            let next_is_colon = u64::from(b.get(base + 64) == Some(&b':'));
+            // JSON's `"key":value` colon: a colon at a token's start not
+            // followed by another (`::1` keeps its colons). Tokens start
+            // after it.
+            let json_colon =
+                blk.colon & (blk.sep << 1 | prev_sep) & !(blk.colon >> 1 | next_is_colon << 63);
+            let sep = blk.sep | json_colon;
+            // Bit i: the 32 bytes ending at i are hex digits.
+            let mut run = u128::from(blk.hex) << 64 | u128::from(prev_hex);
+            run &= run << 1;
+            run &= run << 2;
+            run &= run << 4;
+            run &= run << 8;
+            run &= run << 16;
+            let hashy = (run >> 64) as u64;
+            let mut backslash = blk.backslash;
+            if paired {
+                backslash &= !1;
+            }
+            paired = false;
+            let mut events = (blk.mark & !json_colon) | hashy | backslash;
+            prev_sep = blk.sep >> 63;
+            prev_hex = blk.hex;
+            if resume > base {
+                events &= cleared_below(resume - base);
+            }
+            while events != 0 {
+                let i = events.trailing_zeros() as usize;
+                let bit = 1u64 << i;
+                let p = base + i;
+                events &= events - 1;
+                if backslash & bit != 0 {
+                    // `\\` is a backslash; any other escape hides or joins
+                    // characters, so the line is read.
+                    if b.get(p + 1) == Some(&b'\\') {
+                        if i == 63 {
+                            paired = true;
+                        } else {
+                            events &= !(bit << 1);
+                        }
+                        continue;
+                    }
+                } else {
+                    // The token's bounds from the separators in this block,
+                    // or past its edges byte by byte.
+                    let below = sep & (bit - 1);
+                    let start = if below != 0 {
+                        base + 64 - below.leading_zeros() as usize
+                    } else {
+                        token_start(b, base)
+                    };
+                    let above = sep & !(bit - 1);
+                    let end = if above != 0 {
+                        base + above.trailing_zeros() as usize
+                    } else {
+                        token_end(b, base + 64)
+                    };
+                    resume = end;
+                    if !self.token_hits(text, start, end) {
+                        events &= cleared_below(end - base);
+                        continue;
+                    }
+                }
+                marks.push(p);
+                resume = memchr::memchr(b'\n', &b[p..]).map_or(n, |e| p + e);
+                events &= cleared_below(resume - base);
+            }
+            base += 64;
+        }
+    }
+
+    /// Whether the token `text[start..end]` (or a part of it the hunter
+    /// would look up) hits, as [`Prefilter::may_hit`] reads it.
+    fn token_hits(&self, text: &str, start: usize, end: usize) -> bool {
+        let Some(t) = text.get(start..end) else {
+            return true;
+        };
+        let flags = flags_of(t);
+        let len = t.len();
+        let hashy = flags & !HEXLETTER == 0 && matches!(len, 32 | 40 | 64 | 128);
+        len >= 3 && (hashy || flags & (DOT | COLON | EQ | AT) != 0) && self.token(t, flags)
+    }
+
     /// Whether a token, or a part of it the hunter would look up, hits.
     fn token(&self, t: &str, flags: u8) -> bool {
         if flags & !HEXLETTER == 0 {
@@ -160,15 +330,16 @@ impl<'i> Prefilter<'i> {
             };
             return self.index.has_kind(kind) && self.index.has_hex(kind, t);
         }
+        let b = t.as_bytes();
         if flags & (COLON | SLASH) == COLON | SLASH
-            && let Some(p) = t.find("://")
+            && let Some(p) = extract::scheme_end(b)
         {
             // A URL: its whole may be cut at a separator it holds, so with
             // URL indicators the line is read; its host in any case.
             if self.urls {
                 return true;
             }
-            let url = t[..p].rfind('=').map_or(t, |e| &t[e + 1..]);
+            let url = memchr::memrchr(b'=', &b[..p]).map_or(t, |e| &t[e + 1..]);
             return extract::url_host(url).is_some_and(|h| self.host(h, flags_of(h)));
         }
         if flags & EQ != 0 {
@@ -181,27 +352,40 @@ impl<'i> Prefilter<'i> {
             if self.emails {
                 return true;
             }
-            return t
-                .rsplit_once('@')
-                .is_some_and(|(_, d)| self.host(d, flags_of(d)));
+            return memchr::memrchr(b'@', b).is_some_and(|i| {
+                let d = &t[i + 1..];
+                self.host(d, flags_of(d))
+            });
         }
         self.host(t, flags)
     }
 
     /// An address or domain, maybe bracketed, with a port or a path after
-    /// it, trimmed as free-text tokens are.
+    /// it, trimmed as free-text tokens are. (Byte operations throughout:
+    /// every character this looks for is ASCII, so each cut is a character
+    /// boundary.)
     fn host(&self, h: &str, flags: u8) -> bool {
+        // An address field's value as the hunter reads it, before trimming
+        // takes a leading `::` off (`::ffff:198.51.100.7`, `[a]:port`, an
+        // address with anything after its last colon).
+        if (flags & COLON != 0 || h.starts_with('['))
+            && address_shaped(h)
+            && let Some(a) = crate::hunt::read_address(h)
+            && self.lookup_ip(a)
+        {
+            return true;
+        }
         let trim = |c: u8| matches!(c, b'.' | b':' | b'!' | b'?' | b'*' | b']' | b'[');
         let b = h.as_bytes();
         let (h, flags) = if flags & SLASH != 0
             || b.first().copied().is_some_and(trim)
             || b.last().copied().is_some_and(trim)
         {
-            let h = h.trim_matches(|c: char| matches!(c, '.' | ':' | '!' | '?' | '*' | ']'));
-            let h = h
-                .strip_prefix('[')
-                .map_or(h, |r| r.split_once(']').map_or(r, |(a, _)| a));
-            let h = h.split_once('/').map_or(h, |(a, _)| a);
+            let h = trim_ascii(h, |c| matches!(c, b'.' | b':' | b'!' | b'?' | b'*' | b']'));
+            let h = h.strip_prefix('[').map_or(h, |r| {
+                memchr::memchr(b']', r.as_bytes()).map_or(r, |i| &r[..i])
+            });
+            let h = memchr::memchr(b'/', h.as_bytes()).map_or(h, |i| &h[..i]);
             (h, flags_of(h))
         } else {
             (h, flags)
@@ -211,13 +395,13 @@ impl<'i> Prefilter<'i> {
         }
         // Digits, dots and colons only: IPv4, maybe with a port.
         if flags & !(DOT | COLON) == 0 && flags & DOT != 0 {
-            let h = h.trim_matches(|c: char| c == '.' || c == ':');
+            let h = trim_ascii(h, |c| c == b'.' || c == b':');
             if let Some(a) = parse_v4(h) {
                 return self.lookup_v4(a);
             }
-            if let Some((a, port)) = h.rsplit_once(':')
-                && port.bytes().all(|c| c.is_ascii_digit())
-                && let Some(a) = parse_v4(a)
+            if let Some(i) = memchr::memrchr(b':', h.as_bytes())
+                && h.as_bytes()[i + 1..].iter().all(u8::is_ascii_digit)
+                && let Some(a) = parse_v4(&h[..i])
             {
                 return self.lookup_v4(a);
             }
@@ -225,39 +409,35 @@ impl<'i> Prefilter<'i> {
         if flags & COLON != 0 {
             // Only an address or `host:port` can hold a colon: a port ends
             // in a digit, and IPv6 in a hex digit.
-            if !h.as_bytes().last().is_some_and(u8::is_ascii_hexdigit) {
+            let hb = h.as_bytes();
+            if !hb.last().is_some_and(u8::is_ascii_hexdigit) {
                 return false;
             }
             // Hex, colons (and dots): IPv6.
             if flags & !(DOT | COLON | HEXLETTER) == 0
                 && let Ok(a) = h.trim_end_matches('.').parse::<std::net::Ipv6Addr>()
             {
-                return self.lookup(ValueKind::Ipv6, &a.to_string());
+                return self.lookup_ip(std::net::IpAddr::V6(a));
             }
             // `domain:port`
-            return h.rsplit_once(':').is_some_and(|(d, port)| {
-                port.bytes().all(|c| c.is_ascii_digit())
-                    && !d.contains(':')
-                    && d.contains('.')
-                    && self.lookup(ValueKind::Domain, d)
+            return memchr::memrchr(b':', hb).is_some_and(|i| {
+                let d = &hb[..i];
+                hb[i + 1..].iter().all(u8::is_ascii_digit)
+                    && memchr::memchr(b':', d).is_none()
+                    && memchr::memchr(b'.', d).is_some()
+                    && self.index.has_domain(&h[..i])
             });
         }
-        flags & DOT != 0 && self.lookup(ValueKind::Domain, h.trim_matches('.'))
+        flags & DOT != 0 && self.index.has_domain(trim_ascii(h, |c| c == b'.'))
     }
 
     fn lookup_v4(&self, a: u32) -> bool {
         self.index.has_v4(a)
     }
 
-    fn lookup(&self, kind: ValueKind, v: &str) -> bool {
-        if kind == ValueKind::Domain {
-            return self.index.has_domain(v);
-        }
-        if !self.index.has_kind(kind) {
-            return false;
-        }
+    fn lookup_ip(&self, a: std::net::IpAddr) -> bool {
         let mut hits: Vec<Hit<'_>> = Vec::new();
-        self.index.lookup_into(kind, v, &mut hits);
+        self.index.address_into(a, &mut hits);
         !hits.is_empty()
     }
 }
@@ -267,16 +447,23 @@ mod tests {
     use super::*;
     use crate::index::tests::index;
 
-    #[test]
-    fn lines_with_a_value_pass_and_others_do_not() {
-        let sha = "ab".repeat(32);
-        let i = index(&[
+    /// An index of an address, a network, a domain and a SHA-256, and
+    /// `extra`.
+    fn sample(sha: &str, extra: &[(ValueKind, &str)]) -> IndicatorIndex {
+        let mut v = vec![
             (ValueKind::Ipv4, "198.51.100.7"),
             (ValueKind::Cidr, "203.0.113.0/24"),
             (ValueKind::Domain, "evil.example"),
-            (ValueKind::Sha256, &sha),
-            (ValueKind::Url, "http://bad.example/x"),
-        ]);
+            (ValueKind::Sha256, sha),
+        ];
+        v.extend_from_slice(extra);
+        index(&v)
+    }
+
+    #[test]
+    fn lines_with_a_value_pass_and_others_do_not() {
+        let sha = "ab".repeat(32);
+        let i = sample(&sha, &[(ValueKind::Url, "http://bad.example/x")]);
         let p = Prefilter::new(&i).expect("exact for these kinds");
         let upper = format!("{{\"h\":\"{}\"}}", sha.to_uppercase());
         let list = format!("{{\"Hashes\":\"MD5=00,SHA256={sha}\"}}");
@@ -306,6 +493,81 @@ mod tests {
         }
     }
 
+    /// The lines of `chunk` that [`Prefilter::scan`] marks.
+    fn marked(p: &Prefilter<'_>, chunk: &str) -> Vec<bool> {
+        let mut marks = Vec::new();
+        p.scan(chunk, &mut marks);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for line in chunk.split('\n') {
+            let end = start + line.len();
+            out.push(marks.iter().any(|&m| (start..end).contains(&m)));
+            start = end + 1;
+        }
+        out
+    }
+
+    /// Whether `scan`'s verdict on a line is `may_hit`'s: the same, but
+    /// for a backslash ending the line, which `scan` reads as an escape of
+    /// the line end.
+    fn agree(p: &Prefilter<'_>, line: &str, marked: bool) -> bool {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        marked == p.may_hit(line) || (marked && line.ends_with('\\'))
+    }
+
+    #[test]
+    fn a_chunk_scan_marks_the_lines_may_hit_lets_through() {
+        let sha = "ab".repeat(32);
+        let i = sample(&sha, &[]);
+        let p = Prefilter::new(&i).expect("exact");
+        let pad = "x".repeat(61);
+        let lines = [
+            r#"{"destination":{"ip":"198.51.100.7"}}"#.to_owned(),
+            r#"{"destination":{"ip":"198.51.100.70"}}"#.to_owned(),
+            // Tokens across 64-byte block edges, both ways.
+            format!(r#"{{"{pad}":"203.0.113.200"}}"#),
+            format!(r#"{{"a":"{pad}","q":"A.B.EVIL.EXAMPLE."}}"#),
+            format!(r#"{{"a":"{}","h":"{sha}"}}"#, "y".repeat(40)),
+            format!(r#"{{"a":"{}","h":"{sha}0"}}"#, "y".repeat(40)),
+            r#"{"p":"C:\\Users\\evil.exampl","t":"2026-11-30T10:00:00Z"}"#.to_owned(),
+            r#"{"k\u0065y":"v"}"#.to_owned(),
+            r#"{"e":"eve@evil.example","n":1.5}"#.to_owned(),
+            format!(r#"{{"{}":":198.51.100.7"}}"#, "z".repeat(59)),
+            r#"{"v":"::ffff:198.51.100.7"}"#.to_owned(),
+            "".to_owned(),
+        ];
+        let chunk = lines.join("\n");
+        let got = marked(&p, &chunk);
+        let want = [
+            true, false, true, true, true, false, false, true, true, true, true, false,
+        ];
+        assert_eq!(got, want);
+        for (line, m) in lines.iter().zip(&got) {
+            assert!(agree(&p, line, *m), "{line}");
+        }
+    }
+
+    proptest::proptest! {
+        /// On any chunk of lines built of separators, marks, hex runs and
+        /// indicator pieces, the chunk scan and the line test agree line
+        /// by line (so a chunk scan never hides what the line test sees).
+        #[test]
+        fn the_chunk_scan_agrees_with_the_line_test(parts in proptest::collection::vec(0usize..40, 0..400)) {
+            let sha = "ab".repeat(32);
+            let i = sample(&sha, &[(ValueKind::Ipv6, "2001:db8::7")]);
+            let p = Prefilter::new(&i).expect("exact");
+            let pieces = ["198.51.100.7", "198.51.100.70", "203.0.113.9", "evil.example", "x.EVIL.example",
+                "notevil.example", &sha, "ab", "2001:db8::7", "::", ":", ".", "=", "@", "/", "\\", "\\\\",
+                "\"", "{", "}", ",", " ", "\n", "\r\n", "http://", "a", "ü", "1", "0", "-", "[", "]", "443",
+                "eve@", "u=", "\\u0041", "ff", "Z", "12", "::1"];
+            let chunk: String = parts.iter().map(|&k| pieces[k]).collect();
+            let got = marked(&p, &chunk);
+            for (line, m) in chunk.split('\n').zip(&got) {
+                proptest::prop_assert!(agree(&p, line, *m), "{:?}: marked {}", line, m);
+            }
+        }
+    }
+
     #[test]
     fn urls_are_read_whole_only_when_urls_are_looked_for() {
         let with = index(&[(ValueKind::Url, "http://bad.example/x,y")]);
@@ -332,7 +594,7 @@ mod tests {
         /// URL, email and `key=value` dressings, paths and escapes, in
         /// mapped, unmapped and free-text fields.
         #[test]
-        fn it_never_hides_a_hit(parts in proptest::collection::vec((0usize..8, 0usize..12, 0usize..9), 1..6)) {
+        fn it_never_hides_a_hit(parts in proptest::collection::vec((0usize..8, 0usize..16, 0usize..9), 1..6)) {
             use crate::fields::FieldMap;
             use crate::hunt::{Hunter, Unmapped};
             use crate::intel::IntelBuilder;
@@ -353,7 +615,8 @@ mod tests {
             let intel = b.build();
             let p = Prefilter::new(&intel.index).expect("exact");
             let values = ["198.51.100.7", "198.51.100.70", "203.0.113.9", "x.evil.example", "notevil.example",
-                "EVIL.EXAMPLE.", &sha, "eve@mail.example", "2001:db8::7", "2001:db8:0::7", "1.2.3.4", "evil.example"];
+                "EVIL.EXAMPLE.", &sha, "eve@mail.example", "2001:db8::7", "2001:db8:0::7", "1.2.3.4", "evil.example",
+                "::ffff:198.51.100.7", "::ffff:203.0.113.1", "198.51.100.7:zz", "[::ffff:198.51.100.7]:8"];
             let dress = ["{}", "{}:443", "http://{}/a?b=c", "Name <x@{}>", "u={}", "[{}]:80",
                 "C:\\\\dir\\\\{}", "text with {}, and more", "{}/gate.php"];
             let fields = ["destination.ip", "dns.question.name", "message", "x", "url.full", "file.hash.sha256",

@@ -663,8 +663,20 @@ impl Lines<'_, '_> {
         let mut zeek = zeek.unwrap_or_default();
         let mut n = self.first_line;
         let mut start = 0;
-        // One check of the whole chunk; line by line only if it fails.
+        // One UTF-8 check of the whole chunk; line by line only if it
+        // fails. JSON lines with a prefilter: one scan of the whole chunk
+        // marks the lines that need reading; the others hold no hit.
         let text = std::str::from_utf8(buf).ok();
+        let prefilter = self.prefilter.filter(|_| self.format == Format::Json);
+        let mut marks = Vec::new();
+        let scanned = match (&prefilter, text) {
+            (Some(p), Some(t)) => {
+                p.scan(t, &mut marks);
+                true
+            }
+            _ => false,
+        };
+        let mut marks = marks.into_iter().peekable();
         let mut error = |n: u64, message: String| {
             errors.push(ReadError {
                 place: Some(Place::Line(n)),
@@ -692,6 +704,16 @@ impl Lines<'_, '_> {
                 }
                 continue;
             }
+            let shaped = raw.first() == Some(&b'{') && raw.last() == Some(&b'}');
+            if scanned {
+                while marks.next_if(|&m| m < line_start).is_some() {}
+                let marked = marks.next_if(|&m| m < end).is_some();
+                // A JSON-shaped line with nothing marked holds no hit.
+                if !marked && shaped {
+                    hunter.pass();
+                    continue;
+                }
+            }
             // Line ends are character boundaries of valid text.
             let line = match text {
                 Some(t) => t.get(line_start..line_start + raw.len()),
@@ -705,9 +727,8 @@ impl Lines<'_, '_> {
             };
             // A line shaped as a JSON object with no candidate value: no
             // hit is possible, and it is not read further.
-            if let Some(p) = &self.prefilter
-                && raw.first() == Some(&b'{')
-                && raw.last() == Some(&b'}')
+            if let Some(p) = &prefilter
+                && shaped
                 && !p.may_hit(line)
             {
                 hunter.pass();

@@ -1,0 +1,163 @@
+//! The bytes of a 64-byte block sorted into the classes the prefilter
+//! needs, one bit a byte (bit `i` is byte `i`), sixteen bytes at a time
+//! with `wide`'s SIMD vectors: a byte's class is looked up by its two
+//! nibbles (two table shuffles and an AND, as simdjson classifies), the
+//! few single characters by comparison. On a CPU level without SSSE3
+//! shuffles (the workspace builds for x86-64-v2, see `.cargo/config.toml`)
+//! `wide` falls back to plain code that gives the same bits; a test checks
+//! every byte value against the scalar class table.
+
+use wide::{u8x16, u16x8};
+
+/// One block's classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// Token separators (`prefilter`'s, the same as `extract::tokens`').
+    pub(crate) sep: u64,
+    /// `.`, `:`, `=`, `@`: a token holding one may be an observable.
+    pub(crate) mark: u64,
+    /// `:` alone (JSON's key-value colon is told apart by its neighbours).
+    pub(crate) colon: u64,
+    /// Hexadecimal digits, either case.
+    pub(crate) hex: u64,
+    /// `\`.
+    pub(crate) backslash: u64,
+}
+
+/// The separators, as `extract::tokens` cuts text.
+pub(crate) const SEPARATORS: &[u8] = b" \t\r\n\"'`,;<>(){}|\\^";
+
+/// Bits of the nibble tables: one bit for each high nibble (row) that
+/// holds separators, and two for hex digits (`0`–`9`; `a`–`f` / `A`–`F`).
+const HEX_DIGIT: u8 = 1 << 6;
+const HEX_LETTER: u8 = 1 << 7;
+const HEX_BITS: u8 = HEX_DIGIT | HEX_LETTER;
+const SEP_BITS: u8 = !HEX_BITS;
+
+/// `(low-nibble table, high-nibble table)`: a byte `c` is a separator iff
+/// `LO[c & 15] & HI[c >> 4] & SEP_BITS != 0`, a hex digit iff the same
+/// with `HEX_BITS`.
+const TABLES: ([u8; 16], [u8; 16]) = {
+    let mut lo = [0u8; 16];
+    let mut hi = [0u8; 16];
+    // A bit for each row with separators, in the order rows first appear.
+    let mut rows = [0u8; 16];
+    let mut next_bit = 0u8;
+    let mut i = 0;
+    while i < SEPARATORS.len() {
+        let c = SEPARATORS[i];
+        let row = (c >> 4) as usize;
+        if rows[row] == 0 {
+            assert!(next_bit < 6, "more than six rows of separators");
+            rows[row] = 1 << next_bit;
+            next_bit += 1;
+        }
+        hi[row] |= rows[row];
+        lo[(c & 15) as usize] |= rows[row];
+        i += 1;
+    }
+    hi[3] |= HEX_DIGIT;
+    hi[4] |= HEX_LETTER;
+    hi[6] |= HEX_LETTER;
+    let mut n = 0;
+    while n < 16 {
+        if n <= 9 {
+            lo[n] |= HEX_DIGIT;
+        }
+        if n >= 1 && n <= 6 {
+            lo[n] |= HEX_LETTER;
+        }
+        n += 1;
+    }
+    (lo, hi)
+};
+
+#[inline(always)]
+fn bits(v: u8x16) -> u64 {
+    u64::from(v.move_mask() as u16)
+}
+
+/// The classes of 16 bytes, as the low 16 bits of each mask.
+#[inline(always)]
+fn classify16(b: &[u8; 16]) -> Block {
+    let x = u8x16::new(*b);
+    let nibble = u8x16::splat(0x0f);
+    let lo = x & nibble;
+    let wide16: u16x8 = bytemuck::cast(x);
+    let hi = bytemuck::cast::<u16x8, u8x16>(wide16 >> 4) & nibble;
+    let t = u8x16::new(TABLES.0).swizzle_relaxed(lo) & u8x16::new(TABLES.1).swizzle_relaxed(hi);
+    let zero = u8x16::ZERO;
+    let is = |c: u8| x.cmp_eq(u8x16::splat(c));
+    let colon = is(b':');
+    Block {
+        sep: !bits((t & u8x16::splat(SEP_BITS)).cmp_eq(zero)) & 0xffff,
+        hex: !bits((t & u8x16::splat(HEX_BITS)).cmp_eq(zero)) & 0xffff,
+        mark: bits(is(b'.') | colon | is(b'=') | is(b'@')),
+        colon: bits(colon),
+        backslash: bits(is(b'\\')),
+    }
+}
+
+/// The classes of a 64-byte block.
+#[inline]
+pub(crate) fn classify(b: &[u8; 64]) -> Block {
+    let mut out = Block::default();
+    for (k, part) in b.chunks_exact(16).enumerate() {
+        let Ok(part) = <&[u8; 16]>::try_from(part) else {
+            continue;
+        };
+        let c = classify16(part);
+        let at = 16 * k;
+        out.sep |= c.sep << at;
+        out.mark |= c.mark << at;
+        out.colon |= c.colon << at;
+        out.hex |= c.hex << at;
+        out.backslash |= c.backslash << at;
+    }
+    out
+}
+
+/// The same classes, a byte at a time (the reference the tests hold the
+/// vector code to).
+#[cfg(test)]
+pub(crate) fn classify_scalar(b: &[u8; 64]) -> Block {
+    let mut out = Block::default();
+    for (i, &c) in b.iter().enumerate() {
+        let bit = 1u64 << i;
+        let set = |m: &mut u64, yes: bool| {
+            if yes {
+                *m |= bit;
+            }
+        };
+        set(&mut out.sep, SEPARATORS.contains(&c));
+        set(&mut out.mark, matches!(c, b'.' | b':' | b'=' | b'@'));
+        set(&mut out.colon, c == b':');
+        set(&mut out.hex, c.is_ascii_hexdigit());
+        set(&mut out.backslash, c == b'\\');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_byte_value_is_classed_as_the_scalar_table_does() {
+        for start in (0..256).step_by(64) {
+            let mut b = [0u8; 64];
+            for (i, x) in b.iter_mut().enumerate() {
+                *x = (start + i) as u8;
+            }
+            assert_eq!(classify(&b), classify_scalar(&b), "bytes {start}..");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blocks_agree_with_the_scalar_table(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 64)) {
+            let b: [u8; 64] = v.try_into().expect("64 bytes");
+            proptest::prop_assert_eq!(classify(&b), classify_scalar(&b));
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! A Sigma rule document: metadata, log source, detection. [`load`] reads
+//! every document of a file and gives each rule or its error; one bad
+//! rule never stops the others.
+
+use std::fmt;
+
+use crate::condition::Condition;
+use crate::detection::{self, Detection};
+use crate::yaml::{self, Yaml};
+
+/// A rule's `level`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `informational`
+    Informational,
+    /// `low`
+    Low,
+    /// `medium`
+    Medium,
+    /// `high`
+    High,
+    /// `critical`
+    Critical,
+}
+
+impl Level {
+    /// The level named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "informational" => Self::Informational,
+            "low" => Self::Low,
+            "medium" => Self::Medium,
+            "high" => Self::High,
+            "critical" => Self::Critical,
+            _ => return None,
+        })
+    }
+}
+
+/// A rule's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// `stable`
+    Stable,
+    /// `test`
+    Test,
+    /// `experimental`
+    Experimental,
+    /// `deprecated`
+    Deprecated,
+    /// `unsupported`
+    Unsupported,
+}
+
+impl Status {
+    /// The status named `s`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "stable" => Self::Stable,
+            "test" => Self::Test,
+            "experimental" => Self::Experimental,
+            "deprecated" => Self::Deprecated,
+            "unsupported" => Self::Unsupported,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a rule's events come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogSource {
+    /// `product` (`windows`, `linux`…).
+    pub product: Option<String>,
+    /// `category` (`process_creation`…).
+    pub category: Option<String>,
+    /// `service` (`security`, `sysmon`…).
+    pub service: Option<String>,
+}
+
+/// A checked detection rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// `id` (a UUID in SigmaHQ's rules).
+    pub id: Option<String>,
+    /// `title`
+    pub title: String,
+    /// `status`
+    pub status: Option<Status>,
+    /// `level`
+    pub level: Option<Level>,
+    /// `tags` (`attack.t1059.001`…).
+    pub tags: Vec<String>,
+    /// `logsource`
+    pub logsource: LogSource,
+    /// `detection`
+    pub detection: Detection,
+    /// `fields`: the fields worth showing with a hit.
+    pub fields: Vec<String>,
+}
+
+/// A rule that cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The document's position in the file (from 1).
+    pub document: usize,
+    /// The rule's id, if it could be read.
+    pub id: Option<String>,
+    /// Where in the rule and what is wrong (`detection.selection.Image|x:
+    /// unknown modifier`).
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "document {}", self.document)?;
+        if let Some(id) = &self.id {
+            write!(f, " (rule {id})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Every document of a rule file: a rule, or why not. A file that is not
+/// YAML at all is one error.
+pub fn load(text: &str) -> Vec<Result<Rule, RuleError>> {
+    let docs = match yaml::documents(text) {
+        Ok(d) => d,
+        Err(e) => {
+            return vec![Err(RuleError {
+                document: 1,
+                id: None,
+                message: format!("not YAML Yagura reads: {e}"),
+            })];
+        }
+    };
+    docs.iter()
+        .enumerate()
+        .filter(|(_, d)| **d != Yaml::Null)
+        .map(|(n, d)| {
+            let id = d.get("id").and_then(Yaml::as_scalar_text);
+            rule(d).map_err(|message| RuleError {
+                document: n + 1,
+                id,
+                message,
+            })
+        })
+        .collect()
+}
+
+fn text(d: &Yaml, key: &str) -> Result<Option<String>, String> {
+    match d.get(key) {
+        None | Some(Yaml::Null) => Ok(None),
+        Some(v) => v
+            .as_scalar_text()
+            .map(Some)
+            .ok_or_else(|| format!("{key}: a string, not {}", v.kind())),
+    }
+}
+
+fn texts(d: &Yaml, key: &str) -> Result<Vec<String>, String> {
+    match d.get(key) {
+        None | Some(Yaml::Null) => Ok(Vec::new()),
+        Some(Yaml::Seq(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                i.as_scalar_text()
+                    .ok_or_else(|| format!("{key}[{n}]: a string, not {}", i.kind()))
+            })
+            .collect(),
+        Some(v) => Err(format!("{key}: a list, not {}", v.kind())),
+    }
+}
+
+fn rule(d: &Yaml) -> Result<Rule, String> {
+    if !matches!(d, Yaml::Map(_)) {
+        return Err(format!("a rule is a mapping, not {}", d.kind()));
+    }
+    if d.get("correlation").is_some() {
+        return Err("correlation rules are not supported yet".into());
+    }
+    if d.get("filter").is_some() && d.get("detection").is_none() {
+        return Err("filter (meta-filter) documents are not supported yet".into());
+    }
+    let title = text(d, "title")?.ok_or("title: missing")?;
+    let status = match text(d, "status")? {
+        None => None,
+        Some(s) => Some(Status::parse(&s).ok_or_else(|| format!("status: unknown `{s}`"))?),
+    };
+    let level = match text(d, "level")? {
+        None => None,
+        Some(s) => Some(Level::parse(&s).ok_or_else(|| format!("level: unknown `{s}`"))?),
+    };
+    let logsource = match d.get("logsource") {
+        Some(ls @ Yaml::Map(_)) => LogSource {
+            product: text(ls, "product").map_err(|e| format!("logsource.{e}"))?,
+            category: text(ls, "category").map_err(|e| format!("logsource.{e}"))?,
+            service: text(ls, "service").map_err(|e| format!("logsource.{e}"))?,
+        },
+        Some(v) => return Err(format!("logsource: a mapping, not {}", v.kind())),
+        None => return Err("logsource: missing".into()),
+    };
+    let Some(Yaml::Map(det)) = d.get("detection") else {
+        return Err("detection: missing or not a mapping".into());
+    };
+    let mut selections = Vec::new();
+    let mut conditions = Vec::new();
+    for (name, body) in det {
+        if name == "condition" {
+            match body {
+                Yaml::Str(s) => conditions.push(s.clone()),
+                Yaml::Seq(items) => {
+                    for (n, i) in items.iter().enumerate() {
+                        match i {
+                            Yaml::Str(s) => conditions.push(s.clone()),
+                            other => {
+                                return Err(format!(
+                                    "detection.condition[{n}]: a string, not {}",
+                                    other.kind()
+                                ));
+                            }
+                        }
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "detection.condition: a string, not {}",
+                        other.kind()
+                    ));
+                }
+            }
+            continue;
+        }
+        if name == "timeframe" {
+            return Err("detection.timeframe: Sigma 1 aggregations are not supported: write a correlation rule".into());
+        }
+        let s = detection::selection(body, &format!("detection.{name}"))?;
+        selections.push((name.clone(), s));
+    }
+    if conditions.is_empty() {
+        return Err("detection.condition: missing".into());
+    }
+    let names: Vec<&str> = selections.iter().map(|(n, _)| n.as_str()).collect();
+    let mut parsed = Vec::new();
+    for (n, c) in conditions.iter().enumerate() {
+        let at = if conditions.len() == 1 {
+            "detection.condition".to_owned()
+        } else {
+            format!("detection.condition[{n}]")
+        };
+        parsed.push(Condition::parse(c, &names).map_err(|e| format!("{at}: {e}: `{c}`"))?);
+    }
+    let condition = if parsed.len() == 1 {
+        parsed.remove(0)
+    } else {
+        Condition::Or(parsed)
+    };
+    Ok(Rule {
+        id: text(d, "id")?,
+        title,
+        status,
+        level,
+        tags: texts(d, "tags")?,
+        logsource,
+        detection: Detection {
+            selections,
+            condition,
+        },
+        fields: texts(d, "fields")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULE: &str = r"title: Whoami
+id: 8de1cbe8-d6f5-496d-8237-5f44a721c7a0
+status: test
+level: high
+tags: [attack.discovery, attack.t1033]
+logsource: {category: process_creation, product: windows}
+detection:
+    selection:
+        Image|endswith: '\whoami.exe'
+    filter:
+        User|contains: 'SYSTEM'
+    condition: selection and not filter
+";
+
+    #[test]
+    fn a_rule_is_read_whole() {
+        let rules = load(RULE);
+        let r = rules[0].as_ref().expect("valid");
+        assert_eq!(r.title, "Whoami");
+        assert_eq!(r.level, Some(Level::High));
+        assert_eq!(r.status, Some(Status::Test));
+        assert_eq!(r.tags, ["attack.discovery", "attack.t1033"]);
+        assert_eq!(r.logsource.category.as_deref(), Some("process_creation"));
+        assert_eq!(r.detection.selections.len(), 2);
+    }
+
+    #[test]
+    fn each_bad_document_is_its_own_error() {
+        let text = format!(
+            "{RULE}---\n{}---\n{}",
+            RULE.replace("endswith", "endswiht"),
+            RULE.replace("and not filter", "and not filtr")
+        );
+        let rules = load(&text);
+        assert_eq!(rules.len(), 3);
+        assert!(rules[0].is_ok());
+        let e = rules[1].as_ref().expect_err("bad modifier");
+        assert_eq!(e.document, 2);
+        assert_eq!(
+            e.id.as_deref(),
+            Some("8de1cbe8-d6f5-496d-8237-5f44a721c7a0")
+        );
+        assert!(
+            e.message
+                .contains("detection.selection.Image|endswiht: unknown modifier")
+        );
+        let e = rules[2].as_ref().expect_err("bad condition");
+        assert!(e.message.contains("column 19"), "{e}");
+        let bad = load("title: [unclosed\n");
+        assert!(
+            bad[0]
+                .as_ref()
+                .expect_err("not yaml")
+                .message
+                .contains("not YAML")
+        );
+    }
+}

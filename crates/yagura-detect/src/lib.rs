@@ -21,6 +21,7 @@ pub mod observe;
 pub mod prefilter;
 pub mod read;
 pub mod run;
+pub mod sigma;
 
 pub use error::{IndexError, MappingError};
 pub use index::{Hit, IndexBuilder, IndicatorIndex, Match};

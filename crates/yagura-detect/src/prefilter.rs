@@ -312,6 +312,10 @@ impl<'i> Prefilter<'i> {
         let Some(t) = text.get(start..end) else {
             return true;
         };
+        // An IPv4 address as it stands: what `token` would end up asking.
+        if let Some(a) = parse_v4(t) {
+            return self.lookup_v4(a);
+        }
         let flags = flags_of(t);
         let len = t.len();
         let hashy = flags & !HEXLETTER == 0 && matches!(len, 32 | 40 | 64 | 128);

@@ -642,6 +642,55 @@ fn work(
     }
 }
 
+/// How many bytes of whole lines [`Lines::read`] takes at a time.
+const WINDOW: usize = 128 << 10;
+
+/// A window of whole lines of a chunk: `buf[start..end]`, its text if it
+/// is UTF-8, and the prefilter's marks in it (positions in the window).
+#[derive(Default)]
+struct Window<'b> {
+    start: usize,
+    end: usize,
+    text: Option<&'b str>,
+    scanned: bool,
+    marks: Vec<usize>,
+    next: usize,
+}
+
+impl<'b> Window<'b> {
+    fn at(buf: &'b [u8], start: usize, prefilter: Option<&Prefilter<'_>>) -> Self {
+        let want = (start + WINDOW).min(buf.len());
+        let end = memchr::memchr(b'\n', &buf[want..]).map_or(buf.len(), |p| want + p + 1);
+        // SIMD validation (simdutf8): the window is checked whole.
+        let text = simdutf8::basic::from_utf8(&buf[start..end]).ok();
+        let mut marks = Vec::new();
+        let scanned = match (prefilter, text) {
+            (Some(p), Some(t)) => {
+                p.scan(t, &mut marks);
+                true
+            }
+            _ => false,
+        };
+        Window {
+            start,
+            end,
+            text,
+            scanned,
+            marks,
+            next: 0,
+        }
+    }
+
+    /// Whether a mark falls in `buf[from..to]` (lines are asked in order).
+    fn marked(&mut self, from: usize, to: usize) -> bool {
+        let (from, to) = (from - self.start, to - self.start);
+        while self.marks.get(self.next).is_some_and(|&m| m < from) {
+            self.next += 1;
+        }
+        self.marks.get(self.next).is_some_and(|&m| m < to)
+    }
+}
+
 /// How one chunk of lines is read.
 struct Lines<'o, 'i> {
     format: Format,
@@ -663,20 +712,12 @@ impl Lines<'_, '_> {
         let mut zeek = zeek.unwrap_or_default();
         let mut n = self.first_line;
         let mut start = 0;
-        // One UTF-8 check of the whole chunk; line by line only if it
-        // fails. JSON lines with a prefilter: one scan of the whole chunk
-        // marks the lines that need reading; the others hold no hit.
-        let text = std::str::from_utf8(buf).ok();
         let prefilter = self.prefilter.filter(|_| self.format == Format::Json);
-        let mut marks = Vec::new();
-        let scanned = match (&prefilter, text) {
-            (Some(p), Some(t)) => {
-                p.scan(t, &mut marks);
-                true
-            }
-            _ => false,
-        };
-        let mut marks = marks.into_iter().peekable();
+        // The chunk is read a window of whole lines at a time, so that
+        // each window's passes find it in cache: one UTF-8 check of the
+        // window (line by line only if it fails) and, for JSON lines with
+        // a prefilter, one scan marking the lines that need reading.
+        let mut window = Window::default();
         let mut error = |n: u64, message: String| {
             errors.push(ReadError {
                 place: Some(Place::Line(n)),
@@ -685,6 +726,9 @@ impl Lines<'_, '_> {
             !opts.strict
         };
         while start < buf.len() {
+            if start >= window.end {
+                window = Window::at(buf, start, prefilter.as_ref());
+            }
             let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
             let line_start = start;
             let raw = &buf[start..end];
@@ -705,18 +749,14 @@ impl Lines<'_, '_> {
                 continue;
             }
             let shaped = raw.first() == Some(&b'{') && raw.last() == Some(&b'}');
-            if scanned {
-                while marks.next_if(|&m| m < line_start).is_some() {}
-                let marked = marks.next_if(|&m| m < end).is_some();
-                // A JSON-shaped line with nothing marked holds no hit.
-                if !marked && shaped {
-                    hunter.pass();
-                    continue;
-                }
+            // A JSON-shaped line with nothing marked holds no hit.
+            if window.scanned && shaped && !window.marked(line_start, end) {
+                hunter.pass();
+                continue;
             }
             // Line ends are character boundaries of valid text.
-            let line = match text {
-                Some(t) => t.get(line_start..line_start + raw.len()),
+            let line = match window.text {
+                Some(t) => t.get(line_start - window.start..line_start - window.start + raw.len()),
                 None => std::str::from_utf8(raw).ok(),
             };
             let Some(line) = line else {

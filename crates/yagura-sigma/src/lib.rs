@@ -9,9 +9,11 @@
 
 mod condition;
 mod detection;
+mod matcher;
 mod rule;
 pub mod yaml;
 
 pub use condition::{Condition, ConditionError, Quantifier};
 pub use detection::{Detection, FieldMatch, Modifier, Piece, Selection, Value};
+pub use matcher::{Compiled, Event};
 pub use rule::{Level, LogSource, Rule, RuleError, Status, load};

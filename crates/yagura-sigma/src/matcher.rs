@@ -1,0 +1,782 @@
+//! A checked rule compiled into tests over an event's fields: each
+//! detection item's values transformed once (`base64`, `base64offset`,
+//! `utf16le`/`utf16be`/`utf16`/`wide`, `windash`), wildcards and
+//! `contains`/`startswith`/`endswith` folded into one pattern, strings
+//! matched case-insensitively unless `cased`, regular expressions (`re`
+//! with `i`, `m`, `s`; the `regex` crate, or `fancy-regex` for lookaround
+//! and back-references), networks (`cidr`), numbers (`gt`…), `exists`,
+//! `fieldref`, `null` values, and keywords searched in every value. What
+//! cannot be compiled (`expand`, which needs a pipeline's placeholders) is
+//! an error naming the item.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use base64::Engine as _;
+
+use crate::condition::{Condition, Quantifier};
+use crate::detection::{FieldMatch, Modifier, Piece, Selection, Value};
+use crate::rule::Rule;
+
+/// What a compiled rule reads: an event's fields by their Sigma names.
+pub trait Event {
+    /// The field's value as text, if the event has it.
+    fn field(&self, name: &str) -> Option<Cow<'_, str>>;
+    /// Whether any value of the event passes `test` (keyword searches).
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool;
+}
+
+/// One compiled piece of a string pattern (lower-cased unless cased).
+#[derive(Debug, Clone, PartialEq)]
+enum P {
+    Lit(Vec<char>),
+    Any,
+    One,
+    /// One of these characters (`windash`).
+    Class(&'static [char]),
+}
+
+const DASHES: &[char] = &['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    pieces: Vec<P>,
+}
+
+impl Pattern {
+    fn matches(&self, s: &[char]) -> bool {
+        glob(&self.pieces, s)
+    }
+}
+
+/// Wildcard matching over characters, with backtracking to the last `*`.
+fn glob(p: &[P], s: &[char]) -> bool {
+    // Expand literals into single characters for the two-pointer walk.
+    #[derive(Clone, Copy)]
+    enum C<'a> {
+        Ch(char),
+        Any,
+        One,
+        Class(&'a [char]),
+    }
+    let flat: Vec<C<'_>> = p
+        .iter()
+        .flat_map(|x| -> Box<dyn Iterator<Item = C<'_>> + '_> {
+            match x {
+                P::Lit(cs) => Box::new(cs.iter().map(|&c| C::Ch(c))),
+                P::Any => Box::new(std::iter::once(C::Any)),
+                P::One => Box::new(std::iter::once(C::One)),
+                P::Class(k) => Box::new(std::iter::once(C::Class(k))),
+            }
+        })
+        .collect();
+    let (mut pi, mut si) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match flat.get(pi) {
+            Some(C::Any) => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(C::One) => {
+                pi += 1;
+                si += 1;
+            }
+            Some(C::Ch(c)) if *c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            Some(C::Class(k)) if k.contains(&s[si]) => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((sp, ss)) => {
+                    pi = sp + 1;
+                    si = ss + 1;
+                    star = Some((sp, ss + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    flat[pi..].iter().all(|c| matches!(c, C::Any))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cmp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+#[derive(Debug)]
+enum Regex {
+    Plain(regex::Regex),
+    Fancy(fancy_regex::Regex),
+}
+
+impl Regex {
+    fn is_match(&self, s: &str) -> bool {
+        match self {
+            Regex::Plain(r) => r.is_match(s),
+            // A regex that runs out of its backtracking budget does not match.
+            Regex::Fancy(r) => r.is_match(s).unwrap_or(false),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Test {
+    /// Patterns: any (or all) must match; `cased` keeps case.
+    Str {
+        pats: Vec<Pattern>,
+        all: bool,
+        cased: bool,
+    },
+    Re {
+        res: Vec<Regex>,
+        all: bool,
+    },
+    Cidr {
+        nets: Vec<(IpAddr, u8)>,
+        all: bool,
+    },
+    Num(Cmp, Vec<f64>),
+    Exists(bool),
+    /// Equal to (or containing…) another field's value.
+    FieldRef {
+        fields: Vec<String>,
+        all: bool,
+        how: Modifier,
+        cased: bool,
+    },
+    /// `null`: absent or empty.
+    Null,
+}
+
+#[derive(Debug)]
+struct Item {
+    field: String,
+    test: Test,
+}
+
+#[derive(Debug)]
+enum Sel {
+    Maps(Vec<Vec<Item>>),
+    Keywords(Test),
+}
+
+/// A rule ready to run.
+#[derive(Debug)]
+pub struct Compiled {
+    selections: Vec<Sel>,
+    condition: Condition,
+}
+
+fn lower(s: &str, cased: bool) -> Vec<char> {
+    if cased {
+        s.chars().collect()
+    } else {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
+}
+
+/// The byte string a value's transforms give (UTF-8 until a `utf16`
+/// modifier), and the final text.
+fn transformed(s: &str, mods: &[Modifier]) -> Result<Vec<String>, String> {
+    let mut bytes: Vec<Vec<u8>> = vec![s.as_bytes().to_vec()];
+    for m in mods {
+        match m {
+            Modifier::Utf16Le | Modifier::Utf16Be | Modifier::Utf16 => {
+                bytes = bytes
+                    .into_iter()
+                    .map(|b| {
+                        let text = String::from_utf8_lossy(&b).into_owned();
+                        let mut out = Vec::new();
+                        if *m == Modifier::Utf16 {
+                            out.extend_from_slice(&[0xff, 0xfe]);
+                        }
+                        for u in text.encode_utf16() {
+                            if *m == Modifier::Utf16Be {
+                                out.extend_from_slice(&u.to_be_bytes());
+                            } else {
+                                out.extend_from_slice(&u.to_le_bytes());
+                            }
+                        }
+                        out
+                    })
+                    .collect();
+            }
+            Modifier::Base64 => {
+                bytes = bytes
+                    .into_iter()
+                    .map(|b| {
+                        base64::engine::general_purpose::STANDARD
+                            .encode(b)
+                            .into_bytes()
+                    })
+                    .collect();
+            }
+            Modifier::Base64Offset => {
+                // The value at offsets 0, 1 and 2 of a longer text: each
+                // encoding trimmed to the characters that do not depend on
+                // the bytes around it (as pySigma does).
+                let mut out = Vec::new();
+                for b in &bytes {
+                    for shift in 0..3usize {
+                        let mut padded = vec![b' '; shift];
+                        padded.extend_from_slice(b);
+                        let enc = base64::engine::general_purpose::STANDARD.encode(&padded);
+                        let start = [0, 2, 3][shift];
+                        let end = enc.len() - [0, 3, 2][(b.len() + shift) % 3];
+                        if start < end {
+                            out.push(enc.as_bytes()[start..end].to_vec());
+                        }
+                    }
+                }
+                bytes = out;
+            }
+            _ => {}
+        }
+    }
+    Ok(bytes
+        .into_iter()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect())
+}
+
+fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>, String> {
+    let pieces: Vec<Piece> = match value {
+        Value::Str(p) => p.clone(),
+        Value::Num(_, t) => vec![Piece::Lit(t.clone())],
+        Value::Bool(b) => vec![Piece::Lit(b.to_string())],
+        Value::Null => return Err("null takes no modifier".into()),
+    };
+    let encodes = mods.iter().any(|m| {
+        matches!(
+            m,
+            Modifier::Base64
+                | Modifier::Base64Offset
+                | Modifier::Utf16
+                | Modifier::Utf16Be
+                | Modifier::Utf16Le
+        )
+    });
+    // Encodings apply to the literal value: wildcards inside are literal.
+    let variants: Vec<Vec<Piece>> = if encodes {
+        let text: String = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Lit(s) => s.as_str(),
+                Piece::Any => "*",
+                Piece::One => "?",
+            })
+            .collect();
+        transformed(&text, mods)?
+            .into_iter()
+            .map(|t| vec![Piece::Lit(t)])
+            .collect()
+    } else {
+        vec![pieces]
+    };
+    let windash = mods.contains(&Modifier::Windash);
+    let mut out = Vec::new();
+    for v in variants {
+        let mut ps: Vec<P> = Vec::new();
+        if mods.contains(&Modifier::Contains) || mods.contains(&Modifier::EndsWith) {
+            ps.push(P::Any);
+        }
+        for (i, piece) in v.iter().enumerate() {
+            match piece {
+                Piece::Any => ps.push(P::Any),
+                Piece::One => ps.push(P::One),
+                Piece::Lit(s) if windash => {
+                    // A `-` or `/` that starts a word (a command-line flag)
+                    // may be any dash or a slash.
+                    let chars: Vec<char> = lower(s, cased);
+                    let mut lit = Vec::new();
+                    for (j, &c) in chars.iter().enumerate() {
+                        let prev_word = if j == 0 {
+                            i > 0 && !matches!(v[i - 1], Piece::Lit(_))
+                        } else {
+                            chars[j - 1].is_alphanumeric() || chars[j - 1] == '_'
+                        };
+                        let next_word = chars
+                            .get(j + 1)
+                            .is_some_and(|n| n.is_alphanumeric() || *n == '_');
+                        if (c == '-' || c == '/') && !prev_word && next_word {
+                            if !lit.is_empty() {
+                                ps.push(P::Lit(std::mem::take(&mut lit)));
+                            }
+                            ps.push(P::Class(DASHES));
+                        } else {
+                            lit.push(c);
+                        }
+                    }
+                    if !lit.is_empty() {
+                        ps.push(P::Lit(lit));
+                    }
+                }
+                Piece::Lit(s) => ps.push(P::Lit(lower(s, cased))),
+            }
+        }
+        if mods.contains(&Modifier::Contains) || mods.contains(&Modifier::StartsWith) {
+            ps.push(P::Any);
+        }
+        out.push(Pattern { pieces: ps });
+    }
+    Ok(out)
+}
+
+fn regex(value: &Value, mods: &[Modifier]) -> Result<Regex, String> {
+    let Value::Str(p) = value else {
+        return Err("`re` takes a string".into());
+    };
+    let src: String = p
+        .iter()
+        .map(|x| match x {
+            Piece::Lit(s) => s.as_str(),
+            Piece::Any => "*",
+            Piece::One => "?",
+        })
+        .collect();
+    let mut flags = String::new();
+    if mods.contains(&Modifier::ReIgnoreCase) {
+        flags.push('i');
+    }
+    if mods.contains(&Modifier::ReMultiLine) {
+        flags.push('m');
+    }
+    if mods.contains(&Modifier::ReDotAll) {
+        flags.push('s');
+    }
+    let full = if flags.is_empty() {
+        src.clone()
+    } else {
+        format!("(?{flags}){src}")
+    };
+    match regex::RegexBuilder::new(&full).size_limit(1 << 22).build() {
+        Ok(r) => Ok(Regex::Plain(r)),
+        Err(_) => fancy_regex::Regex::new(&full)
+            .map(Regex::Fancy)
+            .map_err(|e| format!("`{src}` is not a regular expression: {e}")),
+    }
+}
+
+fn cidr(value: &Value) -> Result<(IpAddr, u8), String> {
+    let text = match value {
+        Value::Str(p) => p
+            .iter()
+            .map(|x| match x {
+                Piece::Lit(s) => s.clone(),
+                _ => String::from("*"),
+            })
+            .collect::<String>(),
+        _ => return Err("`cidr` takes a network".into()),
+    };
+    let (a, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("`{text}` is not a network"))?;
+    let a: IpAddr = a
+        .parse()
+        .map_err(|_| format!("`{text}` is not a network"))?;
+    let n: u8 = n
+        .parse()
+        .map_err(|_| format!("`{text}` is not a network"))?;
+    if n > if a.is_ipv4() { 32 } else { 128 } {
+        return Err(format!("`{text}`: the prefix is too long"));
+    }
+    Ok((a, n))
+}
+
+fn in_net(a: IpAddr, (net, n): (IpAddr, u8)) -> bool {
+    match (a, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let m = if n == 0 { 0 } else { u32::MAX << (32 - n) };
+            u32::from(a) & m == u32::from(b) & m
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let m = if n == 0 { 0 } else { u128::MAX << (128 - n) };
+            u128::from(a) & m == u128::from(b) & m
+        }
+        _ => false,
+    }
+}
+
+fn compile_item(f: &FieldMatch) -> Result<Test, String> {
+    let mods = &f.modifiers;
+    let all = f.has(Modifier::All);
+    let cased = f.has(Modifier::Cased);
+    if f.has(Modifier::Expand) {
+        return Err("`expand` needs a pipeline's placeholders: not supported".into());
+    }
+    if f.has(Modifier::Exists) {
+        return Ok(Test::Exists(matches!(
+            f.values.first(),
+            Some(Value::Bool(true))
+        )));
+    }
+    if f.values.contains(&Value::Null) {
+        if f.values.len() == 1 && mods.is_empty() {
+            return Ok(Test::Null);
+        }
+        return Err("null mixed with other values or modifiers".into());
+    }
+    for (m, c) in [
+        (Modifier::Gt, Cmp::Gt),
+        (Modifier::Gte, Cmp::Gte),
+        (Modifier::Lt, Cmp::Lt),
+        (Modifier::Lte, Cmp::Lte),
+    ] {
+        if f.has(m) {
+            let ns = f
+                .values
+                .iter()
+                .map(|v| match v {
+                    Value::Num(n, _) => Ok(*n),
+                    Value::Str(p) => match p.as_slice() {
+                        [Piece::Lit(s)] => s
+                            .parse::<f64>()
+                            .map_err(|_| format!("`{s}` is not a number")),
+                        _ => Err("a comparison takes a number".into()),
+                    },
+                    _ => Err("a comparison takes a number".into()),
+                })
+                .collect::<Result<Vec<f64>, String>>()?;
+            return Ok(Test::Num(c, ns));
+        }
+    }
+    if f.has(Modifier::FieldRef) {
+        let how = [Modifier::Contains, Modifier::StartsWith, Modifier::EndsWith]
+            .into_iter()
+            .find(|&m| f.has(m))
+            .unwrap_or(Modifier::FieldRef);
+        let fields = f
+            .values
+            .iter()
+            .map(|v| match v {
+                Value::Str(p) => match p.as_slice() {
+                    [Piece::Lit(s)] => Ok(s.clone()),
+                    _ => Err("`fieldref` takes field names".to_owned()),
+                },
+                _ => Err("`fieldref` takes field names".to_owned()),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Test::FieldRef {
+            fields,
+            all,
+            how,
+            cased,
+        });
+    }
+    if f.has(Modifier::Re) {
+        let res = f
+            .values
+            .iter()
+            .map(|v| regex(v, mods))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(Test::Re { res, all });
+    }
+    if f.has(Modifier::Cidr) {
+        let nets = f.values.iter().map(cidr).collect::<Result<Vec<_>, _>>()?;
+        return Ok(Test::Cidr { nets, all });
+    }
+    let mut pats = Vec::new();
+    for v in &f.values {
+        pats.extend(pattern(v, mods, cased)?);
+    }
+    // `all` over encoded variants: each value must match in one of its
+    // forms; kept simple by requiring plain values for `all` with encodings.
+    Ok(Test::Str { pats, all, cased })
+}
+
+impl Test {
+    fn value(&self, v: &str, event: &dyn Event) -> bool {
+        match self {
+            Test::Str { pats, all, cased } => {
+                let chars = lower(v, *cased);
+                if *all {
+                    pats.iter().all(|p| p.matches(&chars))
+                } else {
+                    pats.iter().any(|p| p.matches(&chars))
+                }
+            }
+            Test::Re { res, all } => {
+                if *all {
+                    res.iter().all(|r| r.is_match(v))
+                } else {
+                    res.iter().any(|r| r.is_match(v))
+                }
+            }
+            Test::Cidr { nets, all } => {
+                let Ok(a) = v.trim().parse::<IpAddr>() else {
+                    return false;
+                };
+                if *all {
+                    nets.iter().all(|&n| in_net(a, n))
+                } else {
+                    nets.iter().any(|&n| in_net(a, n))
+                }
+            }
+            Test::Num(c, ns) => {
+                let Ok(x) = v.trim().parse::<f64>() else {
+                    return false;
+                };
+                ns.iter().any(|&n| match c {
+                    Cmp::Gt => x > n,
+                    Cmp::Gte => x >= n,
+                    Cmp::Lt => x < n,
+                    Cmp::Lte => x <= n,
+                })
+            }
+            Test::FieldRef {
+                fields,
+                all,
+                how,
+                cased,
+            } => {
+                let v = lower(v, *cased);
+                let one = |f: &String| {
+                    event.field(f).is_some_and(|o| {
+                        let o = lower(&o, *cased);
+                        match how {
+                            Modifier::Contains => {
+                                v.windows(o.len().max(1)).any(|w| w == o.as_slice()) || o.is_empty()
+                            }
+                            Modifier::StartsWith => v.starts_with(&o),
+                            Modifier::EndsWith => v.ends_with(&o),
+                            _ => v == o,
+                        }
+                    })
+                };
+                if *all {
+                    fields.iter().all(one)
+                } else {
+                    fields.iter().any(one)
+                }
+            }
+            Test::Exists(_) | Test::Null => false,
+        }
+    }
+}
+
+impl Item {
+    fn matches(&self, event: &dyn Event) -> bool {
+        let v = event.field(&self.field);
+        match (&self.test, v) {
+            (Test::Exists(want), v) => v.is_some() == *want,
+            (Test::Null, v) => v.is_none_or(|s| s.is_empty()),
+            (_, None) => false,
+            (t, Some(v)) => t.value(&v, event),
+        }
+    }
+}
+
+impl Compiled {
+    /// Compiles a checked rule; an item that cannot be compiled is named.
+    pub fn new(rule: &Rule) -> Result<Self, String> {
+        let mut selections = Vec::new();
+        for (name, s) in &rule.detection.selections {
+            selections.push(match s {
+                Selection::Maps(maps) => {
+                    let mut out = Vec::new();
+                    for m in maps {
+                        let mut items = Vec::new();
+                        for f in m {
+                            let test = compile_item(f).map_err(|e| {
+                                let mut key = f.field.clone();
+                                for m in &f.modifiers {
+                                    key.push('|');
+                                    key.push_str(&format!("{m:?}").to_lowercase());
+                                }
+                                format!("detection.{name}.{key}: {e}")
+                            })?;
+                            items.push(Item {
+                                field: f.field.clone(),
+                                test,
+                            });
+                        }
+                        out.push(items);
+                    }
+                    Sel::Maps(out)
+                }
+                Selection::Keywords(k) => {
+                    let mut k = k.clone();
+                    if !k.has(Modifier::Contains) && !k.has(Modifier::Re) {
+                        k.modifiers.push(Modifier::Contains);
+                    }
+                    Sel::Keywords(compile_item(&k).map_err(|e| format!("detection.{name}: {e}"))?)
+                }
+            });
+        }
+        Ok(Compiled {
+            selections,
+            condition: rule.detection.condition.clone(),
+        })
+    }
+
+    /// Whether the event matches the rule's detection.
+    pub fn matches(&self, event: &dyn Event) -> bool {
+        self.eval(&self.condition, event)
+    }
+
+    fn selection(&self, i: usize, event: &dyn Event) -> bool {
+        match self.selections.get(i) {
+            Some(Sel::Maps(maps)) => maps.iter().any(|m| m.iter().all(|it| it.matches(event))),
+            Some(Sel::Keywords(t)) => match t {
+                Test::Str {
+                    pats,
+                    all: true,
+                    cased,
+                } => pats
+                    .iter()
+                    .all(|p| event.any_value(&mut |v| p.matches(&lower(v, *cased)))),
+                t => event.any_value(&mut |v| t.value(v, event)),
+            },
+            None => false,
+        }
+    }
+
+    fn eval(&self, c: &Condition, event: &dyn Event) -> bool {
+        match c {
+            Condition::Ident(i) => self.selection(*i, event),
+            Condition::Of(Quantifier::One, ids) => ids.iter().any(|&i| self.selection(i, event)),
+            Condition::Of(Quantifier::All, ids) => ids.iter().all(|&i| self.selection(i, event)),
+            Condition::Not(inner) => !self.eval(inner, event),
+            Condition::And(parts) => parts.iter().all(|p| self.eval(p, event)),
+            Condition::Or(parts) => parts.iter().any(|p| self.eval(p, event)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    struct Ev(HashMap<&'static str, &'static str>);
+
+    impl Event for Ev {
+        fn field(&self, name: &str) -> Option<Cow<'_, str>> {
+            self.0.get(name).map(|v| Cow::Borrowed(*v))
+        }
+        fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
+            self.0.values().any(|v| test(v))
+        }
+    }
+
+    fn ev(pairs: &[(&'static str, &'static str)]) -> Ev {
+        Ev(pairs.iter().copied().collect())
+    }
+
+    fn rule(detection: &str) -> Compiled {
+        let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n{detection}");
+        let r = crate::load(&text).remove(0).expect("valid rule");
+        Compiled::new(&r).expect("compiles")
+    }
+
+    #[test]
+    fn strings_wildcards_and_case() {
+        let r = rule(
+            "  sel:\n    Image|endswith: '\\whoami.exe'\n    CommandLine: '*/ALL*'\n  condition: sel\n",
+        );
+        assert!(r.matches(&ev(&[
+            ("Image", r"C:\Windows\System32\WHOAMI.EXE"),
+            ("CommandLine", "whoami /all")
+        ])));
+        assert!(!r.matches(&ev(&[
+            ("Image", r"C:\x\whoami.exe.bak"),
+            ("CommandLine", "whoami /all")
+        ])));
+        assert!(!r.matches(&ev(&[("Image", r"C:\x\whoami.exe")])));
+        let r = rule("  sel:\n    A|cased: 'Abc'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("A", "Abc")])));
+        assert!(!r.matches(&ev(&[("A", "abc")])));
+        let r = rule("  sel:\n    A: 'a?c'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("A", "abc")])) && !r.matches(&ev(&[("A", "ac")])));
+    }
+
+    #[test]
+    fn all_lists_maps_and_conditions() {
+        let r = rule(
+            "  sel:\n    - CommandLine|contains|all: [' -enc ', 'bypass']\n    - Image|endswith: '\\evil.exe'\n  filter:\n    User: SYSTEM\n  condition: sel and not filter\n",
+        );
+        assert!(r.matches(&ev(&[
+            ("CommandLine", "powershell -ep Bypass -enc AAA "),
+            ("User", "bob")
+        ])));
+        assert!(!r.matches(&ev(&[
+            ("CommandLine", "powershell -enc AAA"),
+            ("User", "bob")
+        ])));
+        assert!(r.matches(&ev(&[("Image", r"C:\evil.exe")])));
+        assert!(!r.matches(&ev(&[("Image", r"C:\evil.exe"), ("User", "system")])));
+    }
+
+    #[test]
+    fn encodings_windash_re_cidr_numbers_exists_null_fieldref_keywords() {
+        // "ping" in base64 at any offset of a longer text.
+        let r = rule("  sel:\n    C|base64offset|contains: 'ping'\n  condition: sel\n");
+        for text in ["xxping", "xping", "ping", "abcping google"] {
+            let enc = base64::engine::general_purpose::STANDARD.encode(text);
+            let leaked: &'static str = Box::leak(enc.into_boxed_str());
+            assert!(r.matches(&ev(&[("C", leaked)])), "{text}");
+        }
+        let r = rule("  sel:\n    C|utf16le|base64|contains: 'IEX'\n  condition: sel\n");
+        let enc: Vec<u8> = "IEX".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let b64: &'static str = Box::leak(
+            base64::engine::general_purpose::STANDARD
+                .encode(enc)
+                .into_boxed_str(),
+        );
+        assert!(r.matches(&ev(&[("C", b64)])));
+        let r = rule("  sel:\n    C|windash|contains: ' -exec '\n  condition: sel\n");
+        for c in ["a -exec b", "a /exec b", "a \u{2013}exec b"] {
+            assert!(r.matches(&ev(&[("C", c)])), "{c}");
+        }
+        assert!(!r.matches(&ev(&[("C", "a +exec b")])));
+        let r = rule("  sel:\n    C|re|i: '^cmd\\.exe /c (whoami|net)'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("C", "CMD.EXE /c net user")])));
+        let r = rule("  sel:\n    C|re: '(?<!x)abc'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("C", "yabc")])) && !r.matches(&ev(&[("C", "xabc")])));
+        let r = rule("  sel:\n    Ip|cidr: ['10.0.0.0/8', 'fd00::/8']\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("Ip", "10.2.3.4")])) && r.matches(&ev(&[("Ip", "fd00::1")])));
+        assert!(!r.matches(&ev(&[("Ip", "11.0.0.1")])));
+        let r = rule("  sel:\n    N|gte: 5\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("N", "5")])) && !r.matches(&ev(&[("N", "4")])));
+        let r = rule("  sel:\n    A|exists: false\n  condition: sel\n");
+        assert!(r.matches(&ev(&[])) && !r.matches(&ev(&[("A", "")])));
+        let r = rule("  sel:\n    A: null\n  condition: sel\n");
+        assert!(
+            r.matches(&ev(&[("A", "")])) && r.matches(&ev(&[])) && !r.matches(&ev(&[("A", "x")]))
+        );
+        let r = rule("  sel:\n    A|fieldref: B\n  condition: sel\n");
+        assert!(
+            r.matches(&ev(&[("A", "x"), ("B", "X")])) && !r.matches(&ev(&[("A", "x"), ("B", "y")]))
+        );
+        let r = rule("  keywords:\n    - 'mimikatz'\n  condition: keywords\n");
+        assert!(r.matches(&ev(&[("M", "ran Mimikatz.exe")])) && !r.matches(&ev(&[("M", "x")])));
+        let r = rule("  sel:\n    EventID: 4688\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("EventID", "4688")])));
+    }
+
+    #[test]
+    fn what_cannot_be_compiled_is_named() {
+        let text = "title: t\nlogsource: {product: windows}\ndetection:\n  sel:\n    A|expand: '%x%'\n  condition: sel\n";
+        let r = crate::load(text).remove(0).expect("valid rule");
+        let e = Compiled::new(&r).expect_err("expand");
+        assert!(
+            e.contains("detection.sel.A|expand") && e.contains("not supported"),
+            "{e}"
+        );
+        let text = "title: t\nlogsource: {product: windows}\ndetection:\n  sel:\n    A|re: '(unclosed'\n  condition: sel\n";
+        let r = crate::load(text).remove(0).expect("valid rule");
+        assert!(
+            Compiled::new(&r)
+                .expect_err("bad re")
+                .contains("not a regular expression")
+        );
+    }
+}

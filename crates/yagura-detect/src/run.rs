@@ -24,6 +24,7 @@ use crate::json::JsonScanner;
 use crate::prefilter::Prefilter;
 use crate::read::zeek::ZeekHeader;
 use crate::read::{self, Format};
+use crate::sigma::{Detection, SigmaPlan};
 
 /// Where logs come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +96,13 @@ pub enum Report<'a> {
         /// The hits, in order.
         findings: Vec<Finding>,
     },
+    /// Sigma rule hits in an input (EVTX), in record order.
+    Detections {
+        /// The input's name.
+        source: &'a str,
+        /// The record and the hit.
+        detections: Vec<(Place, Detection)>,
+    },
     /// An input or a part of it that could not be read.
     Error {
         /// The input's name.
@@ -117,6 +125,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Hits.
     pub findings: u64,
+    /// Sigma rule hits.
+    pub detections: u64,
     /// Errors reported.
     pub errors: u64,
 }
@@ -148,6 +158,7 @@ enum Outcome {
     Opened(Format),
     Done {
         findings: Vec<Finding>,
+        detections: Vec<(Place, Detection)>,
         errors: Vec<ReadError>,
         events: u64,
         bytes: u64,
@@ -190,13 +201,15 @@ pub fn expand(inputs: &[Input]) -> Vec<(String, Result<Input, String>)> {
     out
 }
 
-/// Hunts through `sources` (as [`expand`] gives them), calling `sink` with
-/// each report (in input order when `opts.ordered`); `sink` returns false to
+/// Hunts through `sources` (as [`expand`] gives them) for `intel` and, in
+/// EVTX records, the Sigma rules of `sigma`, calling `sink` with each
+/// report (in input order when `opts.ordered`); `sink` returns false to
 /// stop the hunt.
 pub fn hunt(
     sources: &[(String, Result<Input, String>)],
     intel: &Intel,
     map: &FieldMap,
+    sigma: Option<&SigmaPlan>,
     opts: &Options,
     sink: &mut dyn FnMut(Report<'_>) -> bool,
 ) -> Summary {
@@ -218,7 +231,9 @@ pub fn hunt(
             let done_tx = done_tx.clone();
             let buf_tx = buf_tx.clone();
             let (task_rx, stop) = (&task_rx, &stop);
-            s.spawn(move || work(task_rx, &done_tx, &buf_tx, intel, map, opts, stop));
+            s.spawn(move || {
+                work(task_rx, &done_tx, &buf_tx, (intel, map, sigma), opts, stop);
+            });
         }
         drop(done_tx);
         drop(buf_tx);
@@ -262,6 +277,7 @@ fn collect(
             }
             Outcome::Done {
                 findings,
+                detections,
                 errors,
                 events,
                 bytes,
@@ -269,6 +285,10 @@ fn collect(
                 summary.events += events;
                 summary.bytes += bytes;
                 summary.findings += findings.len() as u64;
+                summary.detections += detections.len() as u64;
+                if !detections.is_empty() {
+                    send(Report::Detections { source, detections });
+                }
                 // A chunk's errors and findings in line order.
                 let mut findings = findings.into_iter().peekable();
                 for error in errors {
@@ -575,12 +595,15 @@ fn send_lines(
         .is_ok()
 }
 
+/// What a worker looks for: indicators (read through the field map) and
+/// Sigma rules.
+type Detectors<'a> = (&'a Intel, &'a FieldMap, Option<&'a SigmaPlan>);
+
 fn work(
     task_rx: &Mutex<Receiver<Task>>,
     done_tx: &SyncSender<Done>,
     buf_tx: &SyncSender<Vec<u8>>,
-    intel: &Intel,
-    map: &FieldMap,
+    (intel, map, sigma): Detectors<'_>,
     opts: &Options,
     stop: &AtomicBool,
 ) {
@@ -602,6 +625,7 @@ fn work(
         }
         let before = hunter.events();
         let mut errors = Vec::new();
+        let mut detections = Vec::new();
         let bytes = match task.work {
             Work::Lines {
                 format,
@@ -624,13 +648,22 @@ fn work(
                 format,
                 input,
                 path,
-            } => whole(format, input, path, opts, &mut hunter, &mut errors, stop),
+            } => {
+                let mut found = Found {
+                    hunter: &mut hunter,
+                    sigma,
+                    detections: &mut detections,
+                    errors: &mut errors,
+                };
+                whole(format, input, path, opts, &mut found, stop)
+            }
         };
         let done = Done {
             seq: task.seq,
             source: task.source,
             outcome: Outcome::Done {
                 findings: hunter.take(),
+                detections,
                 errors,
                 events: hunter.events() - before,
                 bytes,
@@ -802,15 +835,29 @@ impl Lines<'_, '_> {
     }
 }
 
+/// Where a whole-file reading puts what it finds.
+struct Found<'f, 'i> {
+    hunter: &'f mut Hunter<'i>,
+    sigma: Option<&'f SigmaPlan>,
+    detections: &'f mut Vec<(Place, Detection)>,
+    errors: &'f mut Vec<ReadError>,
+}
+
 fn whole(
     format: Format,
     input: Box<dyn Read + Send>,
     path: Option<PathBuf>,
     opts: &Options,
-    hunter: &mut Hunter<'_>,
-    errors: &mut Vec<ReadError>,
+    found: &mut Found<'_, '_>,
     stop: &AtomicBool,
 ) -> u64 {
+    let Found {
+        hunter,
+        sigma,
+        detections,
+        errors,
+    } = found;
+    let mut hits = Vec::new();
     let mut counted = Counted { inner: input, n: 0 };
     let strict = opts.strict;
     let failed = match format {
@@ -824,8 +871,12 @@ fn whole(
                     read::evtx::EvtxItem::Record(id, data) => {
                         hunter.begin(Place::Record(id));
                         name.clear();
-                        read::evtx::flatten(&mut name, &data, hunter);
+                        read::evtx::flatten(&mut name, &data, *hunter);
                         hunter.end();
+                        if let Some(plan) = sigma {
+                            plan.detect(&data, &mut hits);
+                            detections.extend(hits.drain(..).map(|d| (Place::Record(id), d)));
+                        }
                         true
                     }
                     read::evtx::EvtxItem::Error(place, message) => {
@@ -859,7 +910,7 @@ fn whole(
             if format == Format::Csv { b',' } else { b'\t' },
             |place, fields| {
                 hunter.begin(place);
-                read::table::visit(fields, hunter);
+                read::table::visit(fields, *hunter);
                 hunter.end();
                 !stop.load(Ordering::Relaxed)
             },

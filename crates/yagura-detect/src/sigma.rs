@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::MappingError;
 use crate::event::Visitor;
+use yagura_sigma::Event as _;
 
 /// How record fields are named for Sigma.
 #[derive(Debug, Clone)]
@@ -102,12 +103,15 @@ impl SigmaNames {
     }
 }
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// One event's fields by their Sigma names (a name given twice keeps its
-/// first value for field tests; every value counts for keywords).
+/// first value for field tests; every value counts for keywords), each
+/// also kept case-folded, once for all the rules.
 #[derive(Debug, Default, Clone)]
 pub struct SigmaEvent {
-    fields: Vec<(String, String)>,
-    index: HashMap<String, usize>,
+    fields: Vec<(String, String, Option<String>)>,
+    index: FastMap<String, usize>,
 }
 
 impl SigmaEvent {
@@ -121,7 +125,11 @@ impl SigmaEvent {
     pub fn push(&mut self, name: String, value: String) {
         let at = self.fields.len();
         self.index.entry(name.clone()).or_insert(at);
-        self.fields.push((name, value));
+        let folded = match yagura_sigma::fold(&value, false) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(f) => Some(f),
+        };
+        self.fields.push((name, value, folded));
     }
 
     /// The event of an EVTX record (its JSON tree, `Event` unwrapped).
@@ -153,14 +161,582 @@ impl yagura_sigma::Event for SigmaEvent {
     }
 
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.fields.iter().any(|(_, v)| test(v))
+        self.fields.iter().any(|(_, v, _)| test(v))
     }
+
+    fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.index.get(name).map(|&i| {
+            let (_, v, f) = &self.fields[i];
+            Cow::Borrowed(f.as_deref().unwrap_or(v))
+        })
+    }
+}
+
+/// One way a log source's events arrive: on these channels (any when
+/// empty), with these EventIDs (any when `None`), fields renamed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    #[serde(default)]
+    channels: Vec<String>,
+    #[serde(default)]
+    event_ids: Option<Vec<u32>>,
+    /// The rule's field → the event's field.
+    #[serde(default)]
+    rename: HashMap<String, String>,
+}
+
+/// Sigma log sources (product `windows`) → EVTX routes, as data
+/// (`mappings/sigma-logsources.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSources {
+    #[serde(default)]
+    service: HashMap<String, Route>,
+    #[serde(default)]
+    category: HashMap<String, Vec<Route>>,
+}
+
+impl LogSources {
+    /// The built-in table.
+    pub fn built_in() -> Self {
+        Self::from_toml(include_str!("../mappings/sigma-logsources.toml")).unwrap_or(LogSources {
+            service: HashMap::new(),
+            category: HashMap::new(),
+        })
+    }
+
+    /// A table from TOML text.
+    pub fn from_toml(text: &str) -> Result<Self, MappingError> {
+        toml::from_str(text).map_err(|e| MappingError {
+            reason: format!("not a Sigma log-source table: {e}"),
+        })
+    }
+
+    /// Whether the table knows this category / service.
+    pub fn knows(&self, category: Option<&str>, service: Option<&str>) -> bool {
+        category.is_none_or(|c| self.category.contains_key(c))
+            && service.is_none_or(|s| self.service.contains_key(s))
+    }
+
+    /// The routes of a rule's log source, or why it has none.
+    pub fn routes(&self, ls: &yagura_sigma::LogSource) -> Result<Vec<Route>, String> {
+        if let Some(p) = &ls.product
+            && p != "windows"
+        {
+            return Err(format!("log source product `{p}`: not Windows event logs"));
+        }
+        let service = match &ls.service {
+            Some(s) => Some(
+                self.service
+                    .get(s)
+                    .ok_or_else(|| format!("log source service `{s}` has no EVTX route"))?,
+            ),
+            None => None,
+        };
+        let routes = match &ls.category {
+            Some(c) => {
+                let mut r = self
+                    .category
+                    .get(c)
+                    .cloned()
+                    .ok_or_else(|| format!("log source category `{c}` has no EVTX route"))?;
+                if let Some(s) = service {
+                    // The category's routes on the service's channels.
+                    for route in &mut r {
+                        route
+                            .channels
+                            .retain(|ch| s.channels.iter().any(|x| x.eq_ignore_ascii_case(ch)));
+                    }
+                    r.retain(|route| !route.channels.is_empty());
+                    if r.is_empty() {
+                        return Err(format!(
+                            "log source category `{c}` is not carried by service `{}`",
+                            ls.service.as_deref().unwrap_or_default()
+                        ));
+                    }
+                }
+                r
+            }
+            None => vec![service.cloned().unwrap_or_default()],
+        };
+        Ok(routes)
+    }
+}
+
+/// Which rules a hunt runs.
+#[derive(Debug, Clone, Default)]
+pub struct RuleFilter {
+    /// Rules below this level are not run.
+    pub min_level: Option<yagura_sigma::Level>,
+    /// Only rules with one of these ids or tags (all when empty).
+    pub include: Vec<String>,
+    /// Not rules with one of these ids or tags.
+    pub exclude: Vec<String>,
+    /// Only rules of these statuses (all when empty; a rule with no
+    /// status passes).
+    pub statuses: Vec<yagura_sigma::Status>,
+}
+
+impl RuleFilter {
+    fn why_not(&self, r: &yagura_sigma::Rule) -> Option<String> {
+        let named = |list: &[String]| {
+            list.iter().any(|x| {
+                r.id.as_deref() == Some(x.as_str())
+                    || r.tags.iter().any(|t| t.eq_ignore_ascii_case(x))
+            })
+        };
+        if let Some(min) = self.min_level
+            && r.level.is_none_or(|l| l < min)
+        {
+            return Some(format!("level below {min:?}").to_lowercase());
+        }
+        if !self.include.is_empty() && !named(&self.include) {
+            return Some("not included".into());
+        }
+        if named(&self.exclude) {
+            return Some("excluded".into());
+        }
+        if let Some(s) = r.status
+            && !self.statuses.is_empty()
+            && !self.statuses.contains(&s)
+        {
+            return Some(format!("status {s:?}").to_lowercase());
+        }
+        None
+    }
+}
+
+/// A rule as a hunt runs it.
+#[derive(Debug)]
+pub struct Planned {
+    /// Where it was read from.
+    pub source: String,
+    /// The rule.
+    pub rule: yagura_sigma::Rule,
+    compiled: yagura_sigma::Compiled,
+    necessary: Option<yagura_sigma::Necessary>,
+    routes: Vec<Route>,
+}
+
+/// Why a rule is not in the plan.
+enum Left {
+    Filtered,
+    Skipped(String, String, String),
+}
+
+/// `f` over `items` on every core, results in the items' order.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads < 2 || items.len() < 64 {
+        return items.into_iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        parts.push(items.by_ref().take(per).collect());
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| s.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The Sigma rules of these files and folders (walked for `.yml` and
+/// `.yaml`, in name order), each with its file; a file that cannot be
+/// read, or is larger than `max_bytes`, is one error. Files are read and
+/// parsed on every core.
+pub fn load_rules(
+    paths: &[std::path::PathBuf],
+    max_bytes: u64,
+) -> std::io::Result<Vec<(String, Result<yagura_sigma::Rule, yagura_sigma::RuleError>)>> {
+    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        if !std::fs::metadata(p)?.is_dir() {
+            out.push(p.to_owned());
+            return Ok(());
+        }
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(p)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                walk(&e, out)?;
+            } else if e.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                out.push(e);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        walk(p, &mut files)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+    }
+    let failed = |message: String| yagura_sigma::RuleError {
+        document: 1,
+        id: None,
+        message,
+    };
+    let per_file = par_map(files, |f| {
+        let name = f.display().to_string();
+        if std::fs::metadata(&f).is_ok_and(|m| m.len() > max_bytes) {
+            let e = failed(format!("larger than {} MiB: not read", max_bytes >> 20));
+            return vec![(name, Err(e))];
+        }
+        match std::fs::read_to_string(&f) {
+            Ok(text) => yagura_sigma::load(&text)
+                .into_iter()
+                .map(|r| (name.clone(), r))
+                .collect(),
+            Err(e) => vec![(name, Err(failed(format!("cannot read it: {e}"))))],
+        }
+    });
+    Ok(per_file.into_iter().flatten().collect())
+}
+
+/// What loading the rules gave: how many run, and each rule left out with
+/// its source and why.
+#[derive(Debug, Default, Clone)]
+pub struct LoadReport {
+    /// Rules that run.
+    pub loaded: usize,
+    /// Rules that cannot run: (source, rule id or title, reason).
+    pub skipped: Vec<(String, String, String)>,
+    /// Rules the filter left out.
+    pub filtered: usize,
+}
+
+/// The rules of a hunt, indexed by channel and EventID so that an event
+/// meets only the rules whose log source carries it.
+#[derive(Debug)]
+pub struct SigmaPlan {
+    rules: Vec<Planned>,
+    /// (channel lower-cased, EventID) → its rules.
+    by_event: HashMap<(String, u32), Bucket>,
+    /// Channel lower-cased → the rules of routes with any EventID.
+    by_channel: HashMap<String, Bucket>,
+    /// Routes with no channel: every event.
+    any: Bucket,
+    names: SigmaNames,
+}
+
+/// The rules one kind of event meets, `(rule, route)` each: those run on
+/// every such event, and those gated by their necessary literals (one
+/// Aho-Corasick automaton per event field over every gated rule's
+/// literals in it), run only when one is found.
+#[derive(Debug, Default)]
+struct Bucket {
+    always: Vec<(usize, usize)>,
+    gated: Vec<(usize, usize)>,
+    /// (event field, automaton, the gated entry of each pattern).
+    fields: Vec<(String, aho_corasick::AhoCorasick, Vec<u32>)>,
+}
+
+impl Bucket {
+    fn new(entries: &[(usize, usize)], rules: &[Planned]) -> Self {
+        let mut b = Bucket::default();
+        let mut lits: HashMap<String, (Vec<String>, Vec<u32>)> = HashMap::new();
+        for &(i, j) in entries {
+            let p = &rules[i];
+            match &p.necessary {
+                None => b.always.push((i, j)),
+                Some(n) => {
+                    let g = b.gated.len() as u32;
+                    b.gated.push((i, j));
+                    let rename = &p.routes[j].rename;
+                    for (field, lit) in n {
+                        let f = rename.get(field).unwrap_or(field);
+                        let e = lits.entry(f.clone()).or_default();
+                        e.0.push(lit.clone());
+                        e.1.push(g);
+                    }
+                }
+            }
+        }
+        let mut fields: Vec<_> = lits.into_iter().collect();
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        for (field, (pats, owners)) in fields {
+            let built = aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(&pats);
+            match built {
+                Ok(ac) => b.fields.push((field, ac, owners)),
+                // An automaton too large to build: its rules run always.
+                Err(_) => {
+                    let mut owners = owners;
+                    owners.sort_unstable();
+                    owners.dedup();
+                    b.always.extend(owners.iter().map(|&g| b.gated[g as usize]));
+                }
+            }
+        }
+        b.always.sort_unstable();
+        b.always.dedup();
+        b
+    }
+
+    /// The entries `event` may match, pushed onto `out`.
+    fn candidates(&self, event: &SigmaEvent, out: &mut Vec<(usize, usize)>) {
+        out.extend_from_slice(&self.always);
+        if self.gated.is_empty() {
+            return;
+        }
+        let mut on = vec![false; self.gated.len()];
+        for (field, ac, owners) in &self.fields {
+            if let Some(v) = event.folded(field) {
+                for m in ac.find_overlapping_iter(v.as_ref()) {
+                    on[owners[m.pattern().as_usize()] as usize] = true;
+                }
+            }
+        }
+        out.extend(
+            self.gated
+                .iter()
+                .zip(&on)
+                .filter(|(_, on)| **on)
+                .map(|(e, _)| *e),
+        );
+    }
+}
+
+/// One rule hit on one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// The rule, by its index in [`SigmaPlan::rules`].
+    pub rule: usize,
+    /// When (`System.TimeCreated.SystemTime`).
+    pub time: Option<String>,
+    /// `Computer`
+    pub computer: Option<String>,
+    /// `Channel`
+    pub channel: Option<String>,
+    /// `EventID`
+    pub event_id: Option<String>,
+    /// The key fields of the event: the rule's `fields`, else those of a
+    /// short list present in the event, as `Name: value ¦ …`.
+    pub details: String,
+}
+
+/// Fields shown with a hit when its rule names none.
+const DETAIL_FIELDS: &[&str] = &[
+    "Image",
+    "CommandLine",
+    "ParentImage",
+    "ParentCommandLine",
+    "NewProcessName",
+    "TargetFilename",
+    "TargetObject",
+    "Details",
+    "ImageLoaded",
+    "QueryName",
+    "DestinationIp",
+    "DestinationPort",
+    "PipeName",
+    "ScriptBlockText",
+    "ServiceName",
+    "ImagePath",
+    "TaskName",
+    "TargetUserName",
+    "SubjectUserName",
+    "IpAddress",
+    "User",
+];
+
+/// A rule's view of an event routed to it: its fields renamed.
+struct Renamed<'e> {
+    event: &'e SigmaEvent,
+    rename: &'e HashMap<String, String>,
+}
+
+impl Renamed<'_> {
+    fn name<'n>(&'n self, name: &'n str) -> &'n str {
+        if self.rename.is_empty() {
+            return name;
+        }
+        self.rename.get(name).map_or(name, String::as_str)
+    }
+}
+
+impl yagura_sigma::Event for Renamed<'_> {
+    fn field(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.event.field(self.name(name))
+    }
+
+    fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
+        self.event.any_value(test)
+    }
+
+    fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.event.folded(self.name(name))
+    }
+}
+
+impl SigmaPlan {
+    /// Compiles `rules` (each with its source), routing them by `sources`
+    /// and keeping those `filter` passes.
+    pub fn new(
+        rules: Vec<(String, Result<yagura_sigma::Rule, yagura_sigma::RuleError>)>,
+        sources: &LogSources,
+        filter: &RuleFilter,
+        names: SigmaNames,
+    ) -> (Self, LoadReport) {
+        let mut report = LoadReport::default();
+        // Each rule compiled on its own, the rules shared among threads.
+        let outcomes = par_map(rules, |(source, r)| -> Result<Planned, Left> {
+            let rule = r.map_err(|e| {
+                let who =
+                    e.id.clone()
+                        .unwrap_or_else(|| format!("document {}", e.document));
+                Left::Skipped(source.clone(), who, e.message)
+            })?;
+            let who = rule.id.clone().unwrap_or_else(|| rule.title.clone());
+            if filter.why_not(&rule).is_some() {
+                return Err(Left::Filtered);
+            }
+            let routes = sources
+                .routes(&rule.logsource)
+                .map_err(|e| Left::Skipped(source.clone(), who.clone(), e))?;
+            let compiled = yagura_sigma::Compiled::new(&rule)
+                .map_err(|e| Left::Skipped(source.clone(), who, e))?;
+            Ok(Planned {
+                source,
+                rule,
+                necessary: compiled.necessary(),
+                compiled,
+                routes,
+            })
+        });
+        let mut planned = Vec::new();
+        for o in outcomes {
+            match o {
+                Ok(p) => planned.push(p),
+                Err(Left::Filtered) => report.filtered += 1,
+                Err(Left::Skipped(source, who, why)) => report.skipped.push((source, who, why)),
+            }
+        }
+        report.loaded = planned.len();
+        let mut by_event: HashMap<(String, u32), Vec<(usize, usize)>> = HashMap::new();
+        let mut by_channel: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut any = Vec::new();
+        for (i, p) in planned.iter().enumerate() {
+            for (j, route) in p.routes.iter().enumerate() {
+                if route.channels.is_empty() {
+                    any.push((i, j));
+                }
+                for ch in &route.channels {
+                    let ch = ch.to_lowercase();
+                    match &route.event_ids {
+                        Some(ids) => {
+                            for &id in ids {
+                                by_event.entry((ch.clone(), id)).or_default().push((i, j));
+                            }
+                        }
+                        None => by_channel.entry(ch).or_default().push((i, j)),
+                    }
+                }
+            }
+        }
+        let by_event: Vec<_> = by_event.into_iter().collect();
+        let by_channel: Vec<_> = by_channel.into_iter().collect();
+        let planned_ref = &planned;
+        let plan = SigmaPlan {
+            by_event: par_map(by_event, |(k, v)| (k, Bucket::new(&v, planned_ref)))
+                .into_iter()
+                .collect(),
+            by_channel: par_map(by_channel, |(k, v)| (k, Bucket::new(&v, planned_ref)))
+                .into_iter()
+                .collect(),
+            any: Bucket::new(&any, &planned),
+            rules: planned,
+            names,
+        };
+        (plan, report)
+    }
+
+    /// The rules, as [`Detection::rule`] counts them.
+    pub fn rules(&self) -> &[Planned] {
+        &self.rules
+    }
+
+    /// The rules an EVTX record meets, pushed onto `out`.
+    pub fn detect(&self, record: &serde_json::Value, out: &mut Vec<Detection>) {
+        let event = SigmaEvent::of_record(record, &self.names);
+        let channel = event.field("Channel").map(|c| c.to_lowercase());
+        let eid = event
+            .field("EventID")
+            .and_then(|e| e.trim().parse::<u32>().ok());
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        self.any.candidates(&event, &mut candidates);
+        if let Some(ch) = &channel {
+            if let Some(id) = eid
+                && let Some(b) = self.by_event.get(&(ch.clone(), id))
+            {
+                b.candidates(&event, &mut candidates);
+            }
+            if let Some(b) = self.by_channel.get(ch) {
+                b.candidates(&event, &mut candidates);
+            }
+        }
+        candidates.sort_unstable();
+        let mut last = None;
+        for (i, j) in candidates {
+            if last == Some(i) {
+                continue;
+            }
+            let p = &self.rules[i];
+            let view = Renamed {
+                event: &event,
+                rename: &p.routes[j].rename,
+            };
+            if p.compiled.matches(&view) {
+                last = Some(i);
+                out.push(Detection {
+                    rule: i,
+                    time: event.field("TimeCreated").map(Cow::into_owned),
+                    computer: event.field("Computer").map(Cow::into_owned),
+                    channel: event.field("Channel").map(Cow::into_owned),
+                    event_id: event.field("EventID").map(Cow::into_owned),
+                    details: details(&p.rule, &view),
+                });
+            }
+        }
+    }
+}
+
+fn details(rule: &yagura_sigma::Rule, event: &dyn yagura_sigma::Event) -> String {
+    let names: Vec<&str> = if rule.fields.is_empty() {
+        DETAIL_FIELDS.to_vec()
+    } else {
+        rule.fields.iter().map(String::as_str).collect()
+    };
+    let mut out = String::new();
+    for n in names {
+        if let Some(v) = event.field(n)
+            && !v.is_empty()
+        {
+            if !out.is_empty() {
+                out.push_str(" ¦ ");
+            }
+            out.push_str(n);
+            out.push_str(": ");
+            out.push_str(&v);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yagura_sigma::Event as _;
 
     #[test]
     fn record_fields_take_sigma_names() {
@@ -187,5 +763,96 @@ mod tests {
         assert!(e.field("System.EventID").is_none());
         assert!(SigmaNames::from_toml("strip = 3").is_err());
         assert!(SigmaNames::from_toml("other = []").is_err());
+    }
+
+    #[test]
+    fn every_windows_log_source_of_sigmahq_has_a_route() {
+        let ls = LogSources::built_in();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/sigma/tests/logsource.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            println!("skipped: {} is absent", path.display());
+            return;
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let w = &v["legit"]["windows"];
+        let mut missing = Vec::new();
+        for (kind, table) in [("category", &w["category"]), ("service", &w["service"])] {
+            for name in table.as_object().expect("a table").keys() {
+                let known = if kind == "category" {
+                    ls.knows(Some(name), None)
+                } else {
+                    ls.knows(None, Some(name))
+                };
+                // IIS writes W3C text logs, not EVTX.
+                if !known && name != "iis" {
+                    missing.push(format!("{kind} {name}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no route: {missing:?}");
+    }
+
+    fn plan(rule: &str) -> SigmaPlan {
+        let rules = vec![("t.yml".to_owned(), yagura_sigma::load(rule).remove(0))];
+        let (p, r) = SigmaPlan::new(
+            rules,
+            &LogSources::built_in(),
+            &RuleFilter::default(),
+            SigmaNames::evtx(),
+        );
+        assert_eq!(r.loaded, 1, "{:?}", r.skipped);
+        p
+    }
+
+    #[test]
+    fn rules_meet_only_the_events_of_their_log_source() {
+        let p = plan(
+            "title: whoami\nlevel: high\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n",
+        );
+        let sysmon = |eid: u32, image: &str| {
+            serde_json::json!({"System": {"EventID": eid, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1"},
+                               "EventData": {"Image": image}})
+        };
+        let mut out = Vec::new();
+        p.detect(&sysmon(1, "C:\\Windows\\whoami.exe"), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].computer.as_deref(), Some("ws1"));
+        assert!(
+            out[0].details.contains("Image: C:\\Windows\\whoami.exe"),
+            "{}",
+            out[0].details
+        );
+        // A file event with the same field is not a process creation.
+        p.detect(&sysmon(11, "C:\\Windows\\whoami.exe"), &mut out);
+        assert_eq!(out.len(), 1);
+        // Security 4688 names the image NewProcessName.
+        let sec = serde_json::json!({"System": {"EventID": 4688, "Channel": "Security"},
+                                     "EventData": {"NewProcessName": "C:\\Windows\\System32\\whoami.exe"}});
+        p.detect(&sec, &mut out);
+        assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn the_load_report_says_why_rules_do_not_run() {
+        let rules = vec![
+            ("a.yml".to_owned(), yagura_sigma::load("title: x\nlevel: high\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("b.yml".to_owned(), yagura_sigma::load("title: y\nlevel: high\nlogsource: {product: windows, category: no_such}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("c.yml".to_owned(), yagura_sigma::load("title: z\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|expand: '%x%'}, condition: sel}\n").remove(0)),
+            ("d.yml".to_owned(), yagura_sigma::load("title: w\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|bad: b}, condition: sel}\n").remove(0)),
+            ("e.yml".to_owned(), yagura_sigma::load("title: v\nlevel: low\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+        ];
+        let filter = RuleFilter {
+            min_level: Some(yagura_sigma::Level::Medium),
+            ..RuleFilter::default()
+        };
+        let (_, r) = SigmaPlan::new(rules, &LogSources::built_in(), &filter, SigmaNames::evtx());
+        assert_eq!(r.loaded, 0);
+        assert_eq!(r.filtered, 1);
+        let why: Vec<&str> = r.skipped.iter().map(|s| s.2.as_str()).collect();
+        assert!(why[0].contains("not Windows"), "{why:?}");
+        assert!(why[1].contains("no EVTX route"), "{why:?}");
+        assert!(why[2].contains("expand"), "{why:?}");
+        assert!(why[3].contains("unknown modifier"), "{why:?}");
     }
 }

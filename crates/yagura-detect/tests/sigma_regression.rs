@@ -3,16 +3,16 @@
 //! its reason. For each rule of the regression corpus, an EVTX file on
 //! which it must fire. The
 //! rule is found by id among the rule folders, compiled, and run over
-//! every record of its file (fields named by the built-in EVTX mapping).
-//! Prints N/N and every miss; skipped, saying so, when the corpus is
-//! absent. Log-source routing is not applied here: every rule sees every
-//! record of its file.
+//! every record of its file as a hunt runs it: routed by its log source
+//! (the built-in table) and with fields named by the built-in EVTX
+//! mapping. Prints N/N and every miss; skipped, saying so, when the corpus
+//! is absent.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use yagura_detect::read::evtx::{self, EvtxItem};
-use yagura_detect::sigma::{SigmaEvent, SigmaNames};
+use yagura_detect::sigma::{LogSources, RuleFilter, SigmaNames, SigmaPlan};
 use yagura_sigma::yaml::{Yaml, documents};
 
 fn sigma_dir() -> PathBuf {
@@ -129,7 +129,6 @@ fn every_regression_rule_fires_on_its_evtx() {
         return;
     }
     let rules = rules_by_id(&dir);
-    let names = SigmaNames::evtx();
     let cases = cases(&dir);
     let mut misses = Vec::new();
     for (id, path) in &cases {
@@ -137,18 +136,24 @@ fn every_regression_rule_fires_on_its_evtx() {
             misses.push(format!("{id}: the rule is not among the rule folders"));
             continue;
         };
-        let compiled = match yagura_sigma::Compiled::new(rule) {
-            Ok(c) => c,
-            Err(e) => {
-                misses.push(format!("{id} ({}): does not compile: {e}", rule.title));
-                continue;
-            }
-        };
+        // The rule alone, routed by its log source as a hunt routes it.
+        let (plan, report) = SigmaPlan::new(
+            vec![(path.clone(), Ok(rule.clone()))],
+            &LogSources::built_in(),
+            &RuleFilter::default(),
+            SigmaNames::evtx(),
+        );
+        if let Some((_, _, why)) = report.skipped.first() {
+            misses.push(format!("{id} ({}): does not run: {why}", rule.title));
+            continue;
+        }
         let file = std::fs::File::open(dir.join(path)).expect("the EVTX file");
         let mut hit = false;
+        let mut out = Vec::new();
         evtx::read(file, 1, |item| {
             if let EvtxItem::Record(_, rec) = item {
-                hit |= compiled.matches(&SigmaEvent::of_record(&rec, &names));
+                plan.detect(&rec, &mut out);
+                hit |= !out.is_empty();
             }
             !hit
         })

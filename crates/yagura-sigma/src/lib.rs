@@ -15,5 +15,5 @@ pub mod yaml;
 
 pub use condition::{Condition, ConditionError, Quantifier};
 pub use detection::{Detection, FieldMatch, Modifier, Piece, Selection, Value};
-pub use matcher::{Compiled, Event};
+pub use matcher::{Compiled, Event, Necessary, fold};
 pub use rule::{Level, LogSource, Rule, RuleError, Status, load};

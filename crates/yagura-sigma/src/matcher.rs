@@ -24,6 +24,12 @@ pub trait Event {
     fn field(&self, name: &str) -> Option<Cow<'_, str>>;
     /// Whether any value of the event passes `test` (keyword searches).
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool;
+    /// The field's value lower-cased as [`fold`] does (an event that
+    /// keeps its values folded answers without folding per rule).
+    fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.field(name)
+            .map(|v| Cow::Owned(fold(&v, false).into_owned()))
+    }
 }
 
 /// One compiled piece of a string pattern (lower-cased unless cased).
@@ -38,42 +44,109 @@ enum P {
 
 const DASHES: &[char] = &['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
 
+/// One character of a general pattern.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum C {
+    Ch(char),
+    Any,
+    One,
+    Class(&'static [char]),
+}
+
+/// A string pattern in its cheapest form: most Sigma values are one
+/// literal, compared whole, as a prefix, a suffix or a substring.
 #[derive(Debug, Clone)]
-struct Pattern {
-    pieces: Vec<P>,
+enum Pattern {
+    Eq(String),
+    Starts(String),
+    Ends(String),
+    Contains(memchr::memmem::Finder<'static>),
+    Glob(Vec<C>),
 }
 
 impl Pattern {
-    fn matches(&self, s: &[char]) -> bool {
-        glob(&self.pieces, s)
+    fn of(ps: Vec<P>) -> Self {
+        let mut merged: Vec<P> = Vec::new();
+        for p in ps {
+            match (merged.last(), &p) {
+                (Some(P::Any), P::Any) => {}
+                (Some(P::Lit(_)), P::Lit(b)) => {
+                    if let Some(P::Lit(a)) = merged.last_mut() {
+                        a.extend_from_slice(b);
+                    }
+                }
+                _ => merged.push(p),
+            }
+        }
+        let text = |cs: &[char]| cs.iter().collect::<String>();
+        match merged.as_slice() {
+            [P::Lit(l)] => Pattern::Eq(text(l)),
+            [P::Lit(l), P::Any] => Pattern::Starts(text(l)),
+            [P::Any, P::Lit(l)] => Pattern::Ends(text(l)),
+            [P::Any, P::Lit(l), P::Any] => {
+                Pattern::Contains(memchr::memmem::Finder::new(text(l).as_bytes()).into_owned())
+            }
+            _ => Pattern::Glob(
+                merged
+                    .iter()
+                    .flat_map(|x| match x {
+                        P::Lit(cs) => cs.iter().map(|&c| C::Ch(c)).collect::<Vec<_>>(),
+                        P::Any => vec![C::Any],
+                        P::One => vec![C::One],
+                        P::Class(k) => vec![C::Class(k)],
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The longest run of literal characters the pattern requires
+    /// (case-folded), if any.
+    fn literal(&self) -> Option<String> {
+        let l = match self {
+            Pattern::Eq(l) | Pattern::Starts(l) | Pattern::Ends(l) => l.clone(),
+            Pattern::Contains(f) => String::from_utf8_lossy(f.needle()).into_owned(),
+            Pattern::Glob(p) => {
+                let (mut best, mut run) = (String::new(), String::new());
+                for c in p {
+                    if let C::Ch(ch) = c {
+                        run.push(*ch);
+                    } else {
+                        if run.chars().count() > best.chars().count() {
+                            best = std::mem::take(&mut run);
+                        }
+                        run.clear();
+                    }
+                }
+                if run.chars().count() > best.chars().count() {
+                    best = run;
+                }
+                best
+            }
+        };
+        let l = fold(&l, false).into_owned();
+        (!l.is_empty()).then_some(l)
+    }
+
+    /// Whether `s` (already case-folded as the pattern is) matches;
+    /// `chars` caches its characters for general patterns.
+    fn matches(&self, s: &str, chars: &mut Option<Vec<char>>) -> bool {
+        match self {
+            Pattern::Eq(l) => s == l,
+            Pattern::Starts(l) => s.starts_with(l.as_str()),
+            Pattern::Ends(l) => s.ends_with(l.as_str()),
+            Pattern::Contains(f) => f.find(s.as_bytes()).is_some(),
+            Pattern::Glob(p) => glob(p, chars.get_or_insert_with(|| s.chars().collect())),
+        }
     }
 }
 
-/// Wildcard matching over characters, with backtracking to the last `*`.
-fn glob(p: &[P], s: &[char]) -> bool {
-    // Expand literals into single characters for the two-pointer walk.
-    #[derive(Clone, Copy)]
-    enum C<'a> {
-        Ch(char),
-        Any,
-        One,
-        Class(&'a [char]),
-    }
-    let flat: Vec<C<'_>> = p
-        .iter()
-        .flat_map(|x| -> Box<dyn Iterator<Item = C<'_>> + '_> {
-            match x {
-                P::Lit(cs) => Box::new(cs.iter().map(|&c| C::Ch(c))),
-                P::Any => Box::new(std::iter::once(C::Any)),
-                P::One => Box::new(std::iter::once(C::One)),
-                P::Class(k) => Box::new(std::iter::once(C::Class(k))),
-            }
-        })
-        .collect();
+/// Wildcard matching over characters, backtracking to the last `*`.
+fn glob(p: &[C], s: &[char]) -> bool {
     let (mut pi, mut si) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while si < s.len() {
-        match flat.get(pi) {
+        match p.get(pi) {
             Some(C::Any) => {
                 star = Some((pi, si));
                 pi += 1;
@@ -100,7 +173,19 @@ fn glob(p: &[P], s: &[char]) -> bool {
             },
         }
     }
-    flat[pi..].iter().all(|c| matches!(c, C::Any))
+    p[pi..].iter().all(|c| matches!(c, C::Any))
+}
+
+/// A value case-folded as patterns are (unless `cased`): ASCII letters
+/// lower-cased, and every other character by its Unicode lower case.
+pub fn fold(v: &str, cased: bool) -> Cow<'_, str> {
+    if cased || !v.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
+        Cow::Borrowed(v)
+    } else if v.is_ascii() {
+        Cow::Owned(v.to_ascii_lowercase())
+    } else {
+        Cow::Owned(v.chars().flat_map(char::to_lowercase).collect())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,18 +196,37 @@ enum Cmp {
     Lte,
 }
 
+/// A rule's regular expression: checked when the rule is compiled, built
+/// the first time an event reaches it (most never are: their log source
+/// or their literals keep events away, and building is the costly part).
 #[derive(Debug)]
-enum Regex {
+struct Regex {
+    source: String,
+    fancy: bool,
+    built: std::sync::OnceLock<Option<Built>>,
+}
+
+#[derive(Debug)]
+enum Built {
     Plain(regex::Regex),
     Fancy(fancy_regex::Regex),
 }
 
 impl Regex {
     fn is_match(&self, s: &str) -> bool {
-        match self {
-            Regex::Plain(r) => r.is_match(s),
+        let built = self.built.get_or_init(|| {
+            if self.fancy {
+                fancy_regex::Regex::new(&self.source).ok().map(Built::Fancy)
+            } else {
+                regex::Regex::new(&self.source).ok().map(Built::Plain)
+            }
+        });
+        match built {
+            Some(Built::Plain(r)) => r.is_match(s),
             // A regex that runs out of its backtracking budget does not match.
-            Regex::Fancy(r) => r.is_match(s).unwrap_or(false),
+            Some(Built::Fancy(r)) => r.is_match(s).unwrap_or(false),
+            // Too large to build (checked at compile time otherwise).
+            None => false,
         }
     }
 }
@@ -325,7 +429,7 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
         if mods.contains(&Modifier::Contains) || mods.contains(&Modifier::StartsWith) {
             ps.push(P::Any);
         }
-        out.push(Pattern { pieces: ps });
+        out.push(Pattern::of(ps));
     }
     Ok(out)
 }
@@ -357,12 +461,20 @@ fn regex(value: &Value, mods: &[Modifier]) -> Result<Regex, String> {
     } else {
         format!("(?{flags}){src}")
     };
-    match regex::RegexBuilder::new(&full).size_limit(1 << 22).build() {
-        Ok(r) => Ok(Regex::Plain(r)),
-        Err(_) => fancy_regex::Regex::new(&full)
-            .map(Regex::Fancy)
-            .map_err(|e| format!("`{src}` is not a regular expression: {e}")),
-    }
+    // The syntax is checked now; the automaton is built on first use.
+    let fancy = match regex_syntax::Parser::new().parse(&full) {
+        Ok(_) => false,
+        Err(_) => {
+            fancy_regex::Expr::parse_tree(&full)
+                .map_err(|e| format!("`{src}` is not a regular expression: {e}"))?;
+            true
+        }
+    };
+    Ok(Regex {
+        source: full,
+        fancy,
+        built: std::sync::OnceLock::new(),
+    })
 }
 
 fn cidr(value: &Value) -> Result<(IpAddr, u8), String> {
@@ -496,11 +608,12 @@ impl Test {
     fn value(&self, v: &str, event: &dyn Event) -> bool {
         match self {
             Test::Str { pats, all, cased } => {
-                let chars = lower(v, *cased);
+                let v = fold(v, *cased);
+                let mut chars = None;
                 if *all {
-                    pats.iter().all(|p| p.matches(&chars))
+                    pats.iter().all(|p| p.matches(&v, &mut chars))
                 } else {
-                    pats.iter().any(|p| p.matches(&chars))
+                    pats.iter().any(|p| p.matches(&v, &mut chars))
                 }
             }
             Test::Re { res, all } => {
@@ -563,7 +676,39 @@ impl Test {
 }
 
 impl Item {
+    /// Literals one of which the field's folded value holds whenever the
+    /// item matches.
+    fn literals(&self) -> Option<Vec<String>> {
+        let Test::Str { pats, all, .. } = &self.test else {
+            return None;
+        };
+        let lits: Option<Vec<String>> = pats.iter().map(Pattern::literal).collect();
+        let mut lits = lits?;
+        if *all {
+            // Every pattern must match: the longest literal is enough.
+            let best = lits.iter().max_by_key(|l| l.len()).cloned()?;
+            lits = vec![best];
+        }
+        Some(lits)
+    }
+
     fn matches(&self, event: &dyn Event) -> bool {
+        if let Test::Str {
+            pats,
+            all,
+            cased: false,
+        } = &self.test
+        {
+            let Some(v) = event.folded(&self.field) else {
+                return false;
+            };
+            let mut chars = None;
+            return if *all {
+                pats.iter().all(|p| p.matches(&v, &mut chars))
+            } else {
+                pats.iter().any(|p| p.matches(&v, &mut chars))
+            };
+        }
         let v = event.field(&self.field);
         match (&self.test, v) {
             (Test::Exists(want), v) => v.is_some() == *want,
@@ -574,7 +719,71 @@ impl Item {
     }
 }
 
+/// `(field, literal)` pairs, one of which an event must hold for a match.
+pub type Necessary = Vec<(String, String)>;
+
+/// The stronger of two necessary conditions: the one whose shortest
+/// literal is longest (fewer chance hits).
+fn better(a: Option<Necessary>, b: Option<Necessary>) -> Option<Necessary> {
+    let score = |n: &Necessary| n.iter().map(|(_, l)| l.len()).min().unwrap_or(0);
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+fn union(parts: impl Iterator<Item = Option<Necessary>>) -> Option<Necessary> {
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(p?);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
 impl Compiled {
+    /// A necessary condition of the rule as literals in fields: when it
+    /// is `Some`, the rule matches only events where one of the fields'
+    /// case-folded values holds its literal (`None`: no such condition,
+    /// the rule must be run on every event of its log source). Engines
+    /// index these to run only the rules an event can match.
+    pub fn necessary(&self) -> Option<Necessary> {
+        self.necessary_of(&self.condition)
+    }
+
+    fn necessary_sel(&self, i: usize) -> Option<Necessary> {
+        match self.selections.get(i)? {
+            Sel::Maps(maps) => union(maps.iter().map(|m| {
+                m.iter().fold(None, |best, it| {
+                    let n = it
+                        .literals()
+                        .map(|ls| ls.into_iter().map(|l| (it.field.clone(), l)).collect());
+                    better(best, n)
+                })
+            })),
+            Sel::Keywords(_) => None,
+        }
+    }
+
+    fn necessary_of(&self, c: &Condition) -> Option<Necessary> {
+        match c {
+            Condition::Ident(i) => self.necessary_sel(*i),
+            Condition::Of(Quantifier::One, ids) => {
+                union(ids.iter().map(|&i| self.necessary_sel(i)))
+            }
+            Condition::Of(Quantifier::All, ids) => ids
+                .iter()
+                .fold(None, |b, &i| better(b, self.necessary_sel(i))),
+            Condition::Not(_) => None,
+            Condition::And(parts) => parts
+                .iter()
+                .fold(None, |b, p| better(b, self.necessary_of(p))),
+            Condition::Or(parts) => union(parts.iter().map(|p| self.necessary_of(p))),
+        }
+    }
+
     /// Compiles a checked rule; an item that cannot be compiled is named.
     pub fn new(rule: &Rule) -> Result<Self, String> {
         let mut selections = Vec::new();
@@ -632,7 +841,7 @@ impl Compiled {
                     cased,
                 } => pats
                     .iter()
-                    .all(|p| event.any_value(&mut |v| p.matches(&lower(v, *cased)))),
+                    .all(|p| event.any_value(&mut |v| p.matches(&fold(v, *cased), &mut None))),
                 t => event.any_value(&mut |v| t.value(v, event)),
             },
             None => false,
@@ -760,6 +969,38 @@ mod tests {
         assert!(r.matches(&ev(&[("M", "ran Mimikatz.exe")])) && !r.matches(&ev(&[("M", "x")])));
         let r = rule("  sel:\n    EventID: 4688\n  condition: sel\n");
         assert!(r.matches(&ev(&[("EventID", "4688")])));
+    }
+
+    #[test]
+    fn necessary_literals_follow_the_condition() {
+        let r = rule(
+            "  sel_img:\n    Image|endswith: ['\\a.exe', '\\B.exe']\n  sel_cli:\n    CommandLine|contains|all: [' -x ', 'longer part']\n  filter:\n    User: SYSTEM\n  condition: 1 of sel_* and not filter\n",
+        );
+        let n = r.necessary().expect("a condition");
+        assert_eq!(
+            n,
+            vec![
+                ("CommandLine".to_owned(), "longer part".to_owned()),
+                ("Image".to_owned(), "\\a.exe".to_owned()),
+                ("Image".to_owned(), "\\b.exe".to_owned()),
+            ]
+        );
+        // `all of` takes the most selective selection.
+        let r =
+            rule("  a:\n    X: 'ab'\n  b:\n    Y|contains: 'abcdef'\n  condition: all of them\n");
+        assert_eq!(
+            r.necessary(),
+            Some(vec![("Y".to_owned(), "abcdef".to_owned())])
+        );
+        // A selection without literals, a negation, or keywords: none.
+        for d in [
+            "  a:\n    X|re: 'a.*b'\n  condition: a\n",
+            "  a:\n    X: 'ab'\n  condition: not a\n",
+            "  k:\n    - 'mimikatz'\n  condition: k\n",
+            "  a:\n    X: 'ab'\n  b:\n    Y|exists: true\n  condition: a or b\n",
+        ] {
+            assert_eq!(rule(d).necessary(), None, "{d}");
+        }
     }
 
     #[test]

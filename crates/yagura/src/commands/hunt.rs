@@ -1,5 +1,6 @@
 //! `yagura hunt`: which events of these logs touch known-bad values, from
-//! the store's active indicators (`--intel`) or IOC files (`--iocs`).
+//! the store's active indicators (`--intel`) or IOC files (`--iocs`), and
+//! which EVTX records Sigma rules (`--sigma`) detect, as a timeline.
 //! Exit codes as grep's: 0 hits, 1 none, 2 an error (hits found before it
 //! are still printed).
 
@@ -20,6 +21,7 @@ use yagura_detect::hunt::{Finding, Unmapped};
 use yagura_detect::intel::{Intel, IntelBuilder};
 use yagura_detect::read::Format;
 use yagura_detect::run::{self, Input, Options, Report};
+use yagura_detect::sigma::{Detection, LogSources, RuleFilter, SigmaNames, SigmaPlan};
 use yagura_formats::ioc::ListItem;
 use yagura_stix::{StixObject, Timestamp, Tlp};
 use yagura_store::SqliteStore;
@@ -33,6 +35,21 @@ pub(crate) enum Output {
     Jsonl,
     /// CSV with a header.
     Csv,
+}
+
+/// A Sigma rule level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum MinLevel {
+    /// informational
+    Informational,
+    /// low
+    Low,
+    /// medium
+    Medium,
+    /// high
+    High,
+    /// critical
+    Critical,
 }
 
 /// The format of the logs.
@@ -53,7 +70,7 @@ pub(crate) enum LogFormat {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("intel-source").required(true).multiple(true).args(["intel", "iocs"])))]
+#[command(group(ArgGroup::new("intel-source").required(true).multiple(true).args(["intel", "iocs", "sigma"])))]
 pub(crate) struct HuntArgs {
     /// Log files or folders (walked recursively); `-` or nothing for
     /// standard input. Plain, gzip or zstd.
@@ -66,6 +83,23 @@ pub(crate) struct HuntArgs {
     /// hashes, emails).
     #[arg(long, value_name = "FILE")]
     iocs: Vec<PathBuf>,
+    /// Run the Sigma rules of this file or folder (repeatable; folders
+    /// walked for `.yml` / `.yaml`) over EVTX records.
+    #[arg(long, value_name = "PATH")]
+    sigma: Vec<PathBuf>,
+    /// Run only Sigma rules of this level or above.
+    #[arg(long, value_enum)]
+    min_level: Option<MinLevel>,
+    /// Run only the Sigma rules with this id or tag (repeatable).
+    #[arg(long, value_name = "ID|TAG")]
+    rule_include: Vec<String>,
+    /// Do not run the Sigma rules with this id or tag (repeatable).
+    #[arg(long, value_name = "ID|TAG")]
+    rule_exclude: Vec<String>,
+    /// Run only Sigma rules of this status (repeatable: stable, test,
+    /// experimental, deprecated, unsupported; default: all).
+    #[arg(long, value_name = "STATUS")]
+    rule_status: Vec<String>,
     /// The logs' format.
     #[arg(long, value_enum, default_value = "auto")]
     log_format: LogFormat,
@@ -243,9 +277,97 @@ struct Writer<'a> {
     rows: u64,
     /// Per indicator: count, first and last seen (STIX times).
     seen: BTreeMap<u32, (u64, Option<String>, Option<String>)>,
+    sigma: Option<&'a SigmaPlan>,
 }
 
+/// The CSV header of a Sigma timeline.
+const TIMELINE: [&str; 11] = [
+    "timestamp",
+    "computer",
+    "channel",
+    "event_id",
+    "level",
+    "rule",
+    "tags",
+    "rule_id",
+    "file",
+    "record",
+    "details",
+];
+
 impl Writer<'_> {
+    /// One timeline row for a Sigma rule hit.
+    fn detection(&mut self, source: &str, at: Place, d: &Detection) -> Result<()> {
+        let Some(p) = self.sigma.and_then(|s| s.rules().get(d.rule)) else {
+            return Ok(());
+        };
+        self.rows += 1;
+        let r = &p.rule;
+        let level = r
+            .level
+            .map(|l| format!("{l:?}").to_lowercase())
+            .unwrap_or_default();
+        let tags: Vec<&str> = r
+            .tags
+            .iter()
+            .filter(|t| t.starts_with("attack."))
+            .map(|t| &t["attack.".len()..])
+            .collect();
+        let tags = tags.join(",");
+        let record = match at {
+            Place::Record(n) | Place::Line(n) => n,
+        };
+        let id = r.id.as_deref().unwrap_or_default();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        match self.output {
+            Output::Table => writeln!(
+                self.out,
+                "{}\t{}\t{}\t{}\t{level}\t{}\t{tags}\t{id}\t{source}:{}\t{}",
+                d.time.as_deref().unwrap_or("-"),
+                d.computer.as_deref().unwrap_or("-"),
+                d.channel.as_deref().unwrap_or("-"),
+                d.event_id.as_deref().unwrap_or("-"),
+                r.title,
+                place(at),
+                d.details,
+            )?,
+            Output::Jsonl => {
+                let row = json!({
+                    "timestamp": d.time,
+                    "computer": d.computer,
+                    "channel": d.channel,
+                    "event_id": d.event_id,
+                    "level": level,
+                    "rule": r.title,
+                    "tags": tags,
+                    "rule_id": r.id,
+                    "file": source,
+                    "record": record,
+                    "details": d.details,
+                });
+                serde_json::to_writer(&mut self.out, &row)?;
+                self.out.write_all(b"\n")?;
+            }
+            Output::Csv => {
+                let w = self.csv.as_mut().context("csv writer")?;
+                w.write_record([
+                    opt(&d.time),
+                    opt(&d.computer),
+                    opt(&d.channel),
+                    opt(&d.event_id),
+                    level,
+                    r.title.clone(),
+                    tags,
+                    id.to_owned(),
+                    source.to_owned(),
+                    record.to_string(),
+                    d.details.clone(),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+
     fn write(&mut self, source: &str, f: &Finding) -> Result<()> {
         for &h in &f.indicators {
             let Some(i) = self.intel.indicators.get(h as usize) else {
@@ -356,6 +478,51 @@ pub(crate) fn run(args: HuntArgs) -> Result<ExitCode> {
 
 type Seen = BTreeMap<u32, (u64, Option<String>, Option<String>)>;
 
+/// Rule files past this size are not read.
+const MAX_RULE_FILE: u64 = 16 << 20;
+
+/// The Sigma rules of `--sigma`, compiled and routed, with the load report
+/// on standard error.
+fn sigma_plan(args: &HuntArgs, err: &mut impl Write) -> Result<SigmaPlan> {
+    let rules = yagura_detect::sigma::load_rules(&args.sigma, MAX_RULE_FILE)?;
+    let statuses = args
+        .rule_status
+        .iter()
+        .map(|s| {
+            yagura_sigma::Status::parse(s)
+                .with_context(|| format!("--rule-status {s}: not a Sigma status"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let filter = RuleFilter {
+        min_level: args.min_level.map(|l| match l {
+            MinLevel::Informational => yagura_sigma::Level::Informational,
+            MinLevel::Low => yagura_sigma::Level::Low,
+            MinLevel::Medium => yagura_sigma::Level::Medium,
+            MinLevel::High => yagura_sigma::Level::High,
+            MinLevel::Critical => yagura_sigma::Level::Critical,
+        }),
+        include: args.rule_include.clone(),
+        exclude: args.rule_exclude.clone(),
+        statuses,
+    };
+    let (plan, report) =
+        SigmaPlan::new(rules, &LogSources::built_in(), &filter, SigmaNames::evtx());
+    for (source, who, why) in &report.skipped {
+        writeln!(err, "yagura: sigma: {source}: {who}: {why}")?;
+    }
+    writeln!(
+        err,
+        "yagura: sigma: {} rules run, {} cannot run, {} left out by the filters",
+        report.loaded,
+        report.skipped.len(),
+        report.filtered
+    )?;
+    if report.loaded == 0 {
+        bail!("no Sigma rule to run");
+    }
+    Ok(plan)
+}
+
 fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     let map = field_map(args)?;
     let mut err = std::io::stderr();
@@ -365,7 +532,15 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             writeln!(err, "yagura: indicator {id} left out: {why}")?;
         }
     }
-    if intel.indicators.is_empty() {
+    let plan = if args.sigma.is_empty() {
+        None
+    } else {
+        Some(sigma_plan(args, &mut err)?)
+    };
+    if plan.is_some() && !intel.indicators.is_empty() && args.output == Output::Csv {
+        bail!("--output csv holds one kind of row: use jsonl or table for --sigma with indicators");
+    }
+    if intel.indicators.is_empty() && plan.is_none() {
         bail!(
             "no indicator to look for ({} inactive, {} not STIX patterns, {} without exact values, {} invalid)",
             r.inactive,
@@ -439,8 +614,14 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         intel,
         rows: 0,
         seen: BTreeMap::new(),
+        sigma: plan.as_ref(),
     };
-    if args.output == Output::Csv {
+    if args.output == Output::Csv && plan.is_some() {
+        let out = std::mem::replace(&mut w.out, Box::new(std::io::sink()));
+        let mut c = csv::Writer::from_writer(out);
+        c.write_record(TIMELINE)?;
+        w.csv = Some(c);
+    } else if args.output == Output::Csv {
         let out = std::mem::replace(&mut w.out, Box::new(std::io::sink()));
         let mut c = csv::Writer::from_writer(out);
         c.write_record([
@@ -464,6 +645,9 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             Report::Findings { source, findings } => {
                 findings.iter().try_for_each(|f| w.write(source, f))
             }
+            Report::Detections { source, detections } => detections
+                .iter()
+                .try_for_each(|(at, d)| w.detection(source, *at, d)),
             Report::Error { source, error } => {
                 if let Some(b) = &bar {
                     b.suspend(|| report(&mut err, source, &error));
@@ -488,7 +672,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             }
         }
     };
-    let summary = run::hunt(&sources, intel, &map, &opts, &mut sink);
+    let summary = run::hunt(&sources, intel, &map, plan.as_ref(), &opts, &mut sink);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -499,8 +683,9 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     if !args.quiet {
         writeln!(
             err,
-            "yagura: {} hits in {} events, {} inputs, {} bytes; {} errors; {} indicators ({} compound)",
+            "yagura: {} hits ({} by Sigma rules) in {} events, {} inputs, {} bytes; {} errors; {} indicators ({} compound)",
             w.rows,
+            summary.detections,
             summary.events,
             summary.inputs,
             summary.bytes,

@@ -1,0 +1,272 @@
+//! `yagura hunt --sigma` end to end over real EVTX files
+//! (../shared/data/evtx, not in git; tests skip, saying so, when absent):
+//! the timeline's columns, Security 4688 for Sysmon-style rules, filters,
+//! the load report for bad rule files, and Sigma with indicators in one
+//! pass.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::yagura;
+
+/// A path as an argument.
+fn p(x: &Path) -> String {
+    x.display().to_string()
+}
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("yagura-sigma-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn evtx(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/evtx/DeepBlueCLI")
+        .join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        println!("skipped: {} is absent", p.display());
+        None
+    }
+}
+
+/// A Sysmon-style process_creation rule that the Security 4688 events of
+/// the psexec sample meet (rundll32 started without arguments).
+const RUNDLL32: &str = r"title: Rundll32 Without Parameters (test)
+id: 11111111-2222-4333-8444-555555555555
+status: test
+level: high
+tags: [attack.execution, attack.t1218.011]
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\rundll32.exe'
+    filter:
+        CommandLine|contains: ','
+    condition: selection and not filter
+";
+
+fn rows(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+#[test]
+fn a_timeline_row_per_hit_with_4688_read_as_process_creation() {
+    let Some(log) = evtx("metasploit-psexec-native-target-security.evtx") else {
+        return;
+    };
+    let d = dir("timeline");
+    let rule = d.join("rundll32.yml");
+    std::fs::write(&rule, RUNDLL32).expect("rule");
+    let (rule, log) = (p(&rule), p(&log));
+    let o = yagura(
+        &d,
+        &[
+            "hunt", "--quiet", "--output", "jsonl", "--sigma", &rule, &log,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let rows = rows(&o.stdout);
+    assert!(!rows.is_empty());
+    for r in &rows {
+        assert_eq!(r["channel"], "Security");
+        assert_eq!(r["event_id"], "4688");
+        assert_eq!(r["rule_id"], "11111111-2222-4333-8444-555555555555");
+        assert_eq!(r["level"], "high");
+        assert_eq!(r["tags"], "execution,t1218.011");
+        assert!(r["computer"].as_str().is_some_and(|c| !c.is_empty()));
+        assert!(r["timestamp"].as_str().is_some_and(|t| t.starts_with("20")));
+        assert!(r["record"].as_u64().is_some());
+        let details = r["details"].as_str().expect("details");
+        assert!(details.to_lowercase().contains("rundll32.exe"), "{details}");
+    }
+    // CSV has the timeline's header; a table has one line per hit.
+    let csv = yagura(
+        &d,
+        &["hunt", "--quiet", "--output", "csv", "--sigma", &rule, &log],
+    );
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert!(text.starts_with(
+        "timestamp,computer,channel,event_id,level,rule,tags,rule_id,file,record,details"
+    ));
+    assert_eq!(text.lines().count(), rows.len() + 1);
+    let table = yagura(&d, &["hunt", "--quiet", "--sigma", &rule, &log]);
+    assert_eq!(
+        String::from_utf8_lossy(&table.stdout).lines().count(),
+        rows.len()
+    );
+}
+
+#[test]
+fn filters_leave_rules_out_and_say_so() {
+    let Some(log) = evtx("metasploit-psexec-native-target-security.evtx") else {
+        return;
+    };
+    let d = dir("filters");
+    let rule = d.join("rundll32.yml");
+    std::fs::write(&rule, RUNDLL32).expect("rule");
+    let (rule, log) = (p(&rule), p(&log));
+    for extra in [
+        ["--min-level", "critical"],
+        ["--rule-exclude", "attack.t1218.011"],
+        ["--rule-include", "no-such-id"],
+        ["--rule-status", "stable"],
+    ] {
+        let o = yagura(
+            &d,
+            &[
+                "hunt", "--quiet", "--sigma", &rule, extra[0], extra[1], &log,
+            ],
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("0 rules run, 0 cannot run, 1 left out by the filters"),
+            "{extra:?}: {err}"
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "no rule to run is an error: {extra:?}"
+        );
+    }
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--quiet",
+            "--rule-status",
+            "nonsense",
+            "--sigma",
+            &rule,
+            &log,
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a Sigma status"));
+}
+
+#[test]
+fn bad_rule_files_are_reported_one_by_one_and_the_rest_run() {
+    let Some(log) = evtx("metasploit-psexec-native-target-security.evtx") else {
+        return;
+    };
+    let d = dir("bad");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).expect("dir");
+    let w = |name: &str, text: &str| std::fs::write(rules.join(name), text).expect("rule");
+    w("a-good.yml", RUNDLL32);
+    w("b-not-yaml.yml", "title: [unclosed\n");
+    w(
+        "c-modifier.yml",
+        &RUNDLL32.replace("Image|endswith", "Image|endswiht"),
+    );
+    w(
+        "d-condition.yml",
+        &RUNDLL32.replace("selection and not filter", "selection and (not filter"),
+    );
+    let mut bomb = String::from(
+        "title: bomb\nlogsource: {product: windows}\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..12 {
+        let q = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{q}, *a{q}, *a{q}, *a{q}, *a{q}, *a{q}, *a{q}, *a{q}, *a{q}, *a{q}]\n"
+        ));
+    }
+    w("e-bomb.yml", &bomb);
+    w(
+        "f-big.yml",
+        &format!("title: big\n# {}\n", "x".repeat(17 << 20)),
+    );
+    w(
+        "g-linux.yml",
+        &RUNDLL32.replace("product: windows", "product: linux"),
+    );
+    let (rules, log) = (p(&rules), p(&log));
+    let o = yagura(
+        &d,
+        &[
+            "hunt", "--quiet", "--output", "jsonl", "--sigma", &rules, &log,
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    for (file, want) in [
+        ("b-not-yaml.yml", "not YAML"),
+        (
+            "c-modifier.yml",
+            "detection.selection.Image|endswiht: unknown modifier",
+        ),
+        (
+            "d-condition.yml",
+            "detection.condition: column 26: expected `)`",
+        ),
+        ("e-bomb.yml", "not YAML"),
+        ("f-big.yml", "larger than 16 MiB"),
+        ("g-linux.yml", "not Windows event logs"),
+    ] {
+        let line = err
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("{file} is not reported: {err}"));
+        assert!(line.contains(want), "{file}: {line}");
+    }
+    assert!(
+        err.contains("1 rules run, 6 cannot run, 0 left out by the filters"),
+        "{err}"
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the good rule still runs and hits"
+    );
+    assert!(!rows(&o.stdout).is_empty());
+}
+
+#[test]
+fn sigma_and_indicators_in_one_pass() {
+    let Some(log) = evtx("metasploit-psexec-native-target-security.evtx") else {
+        return;
+    };
+    let d = dir("both");
+    let rule = d.join("rundll32.yml");
+    std::fs::write(&rule, RUNDLL32).expect("rule");
+    let iocs = d.join("iocs.txt");
+    std::fs::write(&iocs, "rundll32.exe\n").expect("iocs");
+    let (rule, log, iocs) = (p(&rule), p(&log), p(&iocs));
+    let alone = yagura(
+        &d,
+        &[
+            "hunt", "--quiet", "--output", "jsonl", "--sigma", &rule, &log,
+        ],
+    );
+    let sigma_rows = rows(&alone.stdout).len();
+    let o = yagura(
+        &d,
+        &[
+            "hunt", "--quiet", "--output", "jsonl", "--sigma", &rule, "--iocs", &iocs, &log,
+        ],
+    );
+    let all = rows(&o.stdout);
+    let (by_rule, by_ioc): (Vec<_>, Vec<_>) = all.iter().partition(|r| r.get("rule_id").is_some());
+    assert_eq!(by_rule.len(), sigma_rows);
+    assert!(!by_ioc.is_empty(), "the file name indicator hits too");
+    let csv = yagura(
+        &d,
+        &[
+            "hunt", "--quiet", "--output", "csv", "--sigma", &rule, "--iocs", &iocs, &log,
+        ],
+    );
+    assert_eq!(csv.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&csv.stderr).contains("one kind of row"));
+}

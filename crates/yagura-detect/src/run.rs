@@ -868,7 +868,14 @@ fn whole(
                     return false;
                 }
                 match item {
-                    read::evtx::EvtxItem::Record(id, data) => {
+                    read::evtx::EvtxItem::Record(header_id, data) => {
+                        // The record's own EventRecordID, as Windows,
+                        // Hayabusa and Chainsaw show it (an exported log's
+                        // record headers are numbered afresh).
+                        let id = data
+                            .pointer("/System/EventRecordID")
+                            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
+                            .unwrap_or(header_id);
                         hunter.begin(Place::Record(id));
                         name.clear();
                         read::evtx::flatten(&mut name, &data, *hunter);

@@ -5,7 +5,8 @@
 //! matched case-insensitively unless `cased`, regular expressions (`re`
 //! with `i`, `m`, `s`; the `regex` crate, or `fancy-regex` for lookaround
 //! and back-references), networks (`cidr`), numbers (`gt`…), `exists`,
-//! `fieldref`, `null` values, and keywords searched in every value. What
+//! `fieldref`, `null` values (the field is absent; an empty value is
+//! `''`), and keywords searched in every value. What
 //! cannot be compiled (`expand`, which needs a pipeline's placeholders) is
 //! an error naming the item.
 
@@ -712,7 +713,8 @@ impl Item {
         let v = event.field(&self.field);
         match (&self.test, v) {
             (Test::Exists(want), v) => v.is_some() == *want,
-            (Test::Null, v) => v.is_none_or(|s| s.is_empty()),
+            // `null`: the field is not there (an empty value is `''`).
+            (Test::Null, v) => v.is_none(),
             (_, None) => false,
             (t, Some(v)) => t.value(&v, event),
         }
@@ -959,7 +961,7 @@ mod tests {
         assert!(r.matches(&ev(&[])) && !r.matches(&ev(&[("A", "")])));
         let r = rule("  sel:\n    A: null\n  condition: sel\n");
         assert!(
-            r.matches(&ev(&[("A", "")])) && r.matches(&ev(&[])) && !r.matches(&ev(&[("A", "x")]))
+            r.matches(&ev(&[])) && !r.matches(&ev(&[("A", "")])) && !r.matches(&ev(&[("A", "x")]))
         );
         let r = rule("  sel:\n    A|fieldref: B\n  condition: sel\n");
         assert!(

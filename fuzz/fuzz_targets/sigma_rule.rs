@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let _ = yagura_sigma::load(text);
+    let _ = yagura_sigma::load_documents(text);
     let names = ["selection", "selection_a", "filter_main", "_x"];
     if let Err(e) = yagura_sigma::Condition::parse(text, &names) {
         assert!(e.column >= 1 && e.column <= text.chars().count() + 1, "{e}");

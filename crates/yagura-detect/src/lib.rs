@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 mod blocks;
+pub mod correlate;
 mod error;
 pub mod event;
 pub mod extract;

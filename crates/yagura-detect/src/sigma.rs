@@ -279,15 +279,28 @@ pub struct RuleFilter {
 }
 
 impl RuleFilter {
+    /// Why a correlation rule is left out, if it is (level, ids and tags).
+    pub(crate) fn why_not_correlation(&self, c: &yagura_sigma::Correlation) -> Option<String> {
+        self.why_not_by(c.id.as_deref(), &c.tags, c.level, None)
+    }
+
     fn why_not(&self, r: &yagura_sigma::Rule) -> Option<String> {
+        self.why_not_by(r.id.as_deref(), &r.tags, r.level, r.status)
+    }
+
+    fn why_not_by(
+        &self,
+        id: Option<&str>,
+        tags: &[String],
+        level: Option<yagura_sigma::Level>,
+        status: Option<yagura_sigma::Status>,
+    ) -> Option<String> {
         let named = |list: &[String]| {
-            list.iter().any(|x| {
-                r.id.as_deref() == Some(x.as_str())
-                    || r.tags.iter().any(|t| t.eq_ignore_ascii_case(x))
-            })
+            list.iter()
+                .any(|x| id == Some(x.as_str()) || tags.iter().any(|t| t.eq_ignore_ascii_case(x)))
         };
         if let Some(min) = self.min_level
-            && r.level.is_none_or(|l| l < min)
+            && level.is_none_or(|l| l < min)
         {
             return Some(format!("level below {min:?}").to_lowercase());
         }
@@ -297,7 +310,7 @@ impl RuleFilter {
         if named(&self.exclude) {
             return Some("excluded".into());
         }
-        if let Some(s) = r.status
+        if let Some(s) = status
             && !self.statuses.is_empty()
             && !self.statuses.contains(&s)
         {
@@ -315,6 +328,8 @@ pub struct Planned {
     /// The rule.
     pub rule: yagura_sigma::Rule,
     compiled: yagura_sigma::Compiled,
+    /// Meta-filters that apply: each must hold too.
+    filters: Vec<std::sync::Arc<yagura_sigma::Compiled>>,
     necessary: Option<yagura_sigma::Necessary>,
     routes: Vec<Route>,
 }
@@ -350,14 +365,19 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
     })
 }
 
-/// The Sigma rules of these files and folders (walked for `.yml` and
+/// The Sigma rules (detection and correlation) of these files and folders (walked for `.yml` and
 /// `.yaml`, in name order), each with its file; a file that cannot be
 /// read, or is larger than `max_bytes`, is one error. Files are read and
 /// parsed on every core.
 pub fn load_rules(
     paths: &[std::path::PathBuf],
     max_bytes: u64,
-) -> std::io::Result<Vec<(String, Result<yagura_sigma::Rule, yagura_sigma::RuleError>)>> {
+) -> std::io::Result<
+    Vec<(
+        String,
+        Result<yagura_sigma::Document, yagura_sigma::RuleError>,
+    )>,
+> {
     fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
         if !std::fs::metadata(p)?.is_dir() {
             out.push(p.to_owned());
@@ -393,7 +413,7 @@ pub fn load_rules(
             return vec![(name, Err(e))];
         }
         match std::fs::read_to_string(&f) {
-            Ok(text) => yagura_sigma::load(&text)
+            Ok(text) => yagura_sigma::load_documents(&text)
                 .into_iter()
                 .map(|r| (name.clone(), r))
                 .collect(),
@@ -420,6 +440,12 @@ pub struct LoadReport {
 #[derive(Debug)]
 pub struct SigmaPlan {
     rules: Vec<Planned>,
+    /// Correlation rules over the rules' hits.
+    correlations: Vec<crate::correlate::PlannedCorrelation>,
+    /// Per rule: its own hits are not reported (only its correlations').
+    silent: Vec<bool>,
+    /// Per rule: the fields its hits carry for correlations.
+    wanted: Vec<Vec<String>>,
     /// (channel lower-cased, EventID) → its rules.
     by_event: HashMap<(String, u32), Bucket>,
     /// Channel lower-cased → the rules of routes with any EventID.
@@ -524,6 +550,9 @@ pub struct Detection {
     /// The key fields of the event: the rule's `fields`, else those of a
     /// short list present in the event, as `Name: value ¦ …`.
     pub details: String,
+    /// The values of the fields correlation rules group or count this
+    /// rule's hits by.
+    pub values: Vec<(String, String)>,
 }
 
 /// Fields shown with a hit when its rule names none.
@@ -584,12 +613,26 @@ impl SigmaPlan {
     /// Compiles `rules` (each with its source), routing them by `sources`
     /// and keeping those `filter` passes.
     pub fn new(
-        rules: Vec<(String, Result<yagura_sigma::Rule, yagura_sigma::RuleError>)>,
+        docs: Vec<(
+            String,
+            Result<yagura_sigma::Document, yagura_sigma::RuleError>,
+        )>,
         sources: &LogSources,
         filter: &RuleFilter,
         names: SigmaNames,
     ) -> (Self, LoadReport) {
         let mut report = LoadReport::default();
+        let mut rules = Vec::new();
+        let mut correlations = Vec::new();
+        let mut filters = Vec::new();
+        for (source, d) in docs {
+            match d {
+                Ok(yagura_sigma::Document::Rule(r)) => rules.push((source, Ok(r))),
+                Ok(yagura_sigma::Document::Correlation(c)) => correlations.push((source, c)),
+                Ok(yagura_sigma::Document::Filter(f)) => filters.push((source, f)),
+                Err(e) => rules.push((source, Err(e))),
+            }
+        }
         // Each rule compiled on its own, the rules shared among threads.
         let outcomes = par_map(rules, |(source, r)| -> Result<Planned, Left> {
             let rule = r.map_err(|e| {
@@ -612,6 +655,7 @@ impl SigmaPlan {
                 rule,
                 necessary: compiled.necessary(),
                 compiled,
+                filters: Vec::new(),
                 routes,
             })
         });
@@ -624,6 +668,39 @@ impl SigmaPlan {
             }
         }
         report.loaded = planned.len();
+        // Meta-filters ANDed into the rules they name.
+        for (source, f) in filters {
+            let who = f.id.clone().unwrap_or_else(|| f.title.clone());
+            let compiled = match yagura_sigma::Compiled::of_detection(&f.detection) {
+                Ok(c) => std::sync::Arc::new(c),
+                Err(e) => {
+                    report.skipped.push((source, who, e));
+                    continue;
+                }
+            };
+            let targets: Vec<Option<usize>> = f
+                .rules
+                .iter()
+                .map(|r| {
+                    planned.iter().position(|p| {
+                        p.rule.name.as_deref() == Some(r.as_str())
+                            || p.rule.id.as_deref() == Some(r.as_str())
+                    })
+                })
+                .collect();
+            if let Some(k) = targets.iter().position(Option::is_none) {
+                let why = format!(
+                    "filter.rules: `{}` is not among the rules that run",
+                    f.rules[k]
+                );
+                report.skipped.push((source, who, why));
+                continue;
+            }
+            for i in targets.into_iter().flatten() {
+                planned[i].filters.push(compiled.clone());
+            }
+            report.loaded += 1;
+        }
         let mut by_event: HashMap<(String, u32), Vec<(usize, usize)>> = HashMap::new();
         let mut by_channel: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut any = Vec::new();
@@ -648,7 +725,13 @@ impl SigmaPlan {
         let by_event: Vec<_> = by_event.into_iter().collect();
         let by_channel: Vec<_> = by_channel.into_iter().collect();
         let planned_ref = &planned;
+        let (correlations, silent, wanted) =
+            crate::correlate::plan(correlations, &planned, filter, &mut report);
+        report.loaded += correlations.len();
         let plan = SigmaPlan {
+            correlations,
+            silent,
+            wanted,
             by_event: par_map(by_event, |(k, v)| (k, Bucket::new(&v, planned_ref)))
                 .into_iter()
                 .collect(),
@@ -660,6 +743,23 @@ impl SigmaPlan {
             names,
         };
         (plan, report)
+    }
+
+    /// The correlation rules.
+    pub fn correlations(&self) -> &[crate::correlate::PlannedCorrelation] {
+        &self.correlations
+    }
+
+    /// Whether a rule's own hits are left unreported (its correlations,
+    /// none of which asks for `generate`, report for it).
+    pub fn is_silent(&self, rule: usize) -> bool {
+        self.silent.get(rule).copied().unwrap_or(false)
+    }
+
+    /// Whether a rule's hits feed a correlation.
+    pub fn feeds_correlations(&self, rule: usize) -> bool {
+        self.wanted.get(rule).is_some_and(|w| !w.is_empty())
+            || self.correlations.iter().any(|c| c.base.contains(&rule))
     }
 
     /// The rules, as [`Detection::rule`] counts them.
@@ -697,7 +797,7 @@ impl SigmaPlan {
                 event: &event,
                 rename: &p.routes[j].rename,
             };
-            if p.compiled.matches(&view) {
+            if p.compiled.matches(&view) && p.filters.iter().all(|f| f.matches(&view)) {
                 last = Some(i);
                 out.push(Detection {
                     rule: i,
@@ -706,6 +806,10 @@ impl SigmaPlan {
                     channel: event.field("Channel").map(Cow::into_owned),
                     event_id: event.field("EventID").map(Cow::into_owned),
                     details: details(&p.rule, &view),
+                    values: self.wanted[i]
+                        .iter()
+                        .filter_map(|f| view.field(f).map(|v| (f.clone(), v.into_owned())))
+                        .collect(),
                 });
             }
         }
@@ -794,7 +898,10 @@ mod tests {
     }
 
     fn plan(rule: &str) -> SigmaPlan {
-        let rules = vec![("t.yml".to_owned(), yagura_sigma::load(rule).remove(0))];
+        let rules = vec![(
+            "t.yml".to_owned(),
+            yagura_sigma::load_documents(rule).remove(0),
+        )];
         let (p, r) = SigmaPlan::new(
             rules,
             &LogSources::built_in(),
@@ -834,13 +941,43 @@ mod tests {
     }
 
     #[test]
+    fn a_meta_filter_takes_matches_out_of_the_rules_it_names() {
+        let docs = "title: whoami\nname: whoami\nlevel: high\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\\\whoami.exe'\n  condition: sel\n---\ntitle: not on admin hosts\nlogsource: {product: windows}\nfilter:\n  rules: [whoami]\n  selection:\n    Computer|startswith: 'ADM-'\n  condition: not selection\n---\ntitle: broken\nlogsource: {product: windows}\nfilter:\n  rules: [nothing_here]\n  selection: {A: b}\n  condition: not selection\n";
+        let docs = yagura_sigma::load_documents(docs)
+            .into_iter()
+            .map(|d| ("t.yml".to_owned(), d))
+            .collect();
+        let (p, r) = SigmaPlan::new(
+            docs,
+            &LogSources::built_in(),
+            &RuleFilter::default(),
+            SigmaNames::evtx(),
+        );
+        assert_eq!(r.loaded, 2, "{:?}", r.skipped);
+        assert!(
+            r.skipped[0]
+                .2
+                .contains("`nothing_here` is not among the rules")
+        );
+        let ev = |computer: &str| {
+            serde_json::json!({"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": computer},
+                               "EventData": {"Image": "C:\\Windows\\whoami.exe"}})
+        };
+        let mut out = Vec::new();
+        p.detect(&ev("WS-1"), &mut out);
+        p.detect(&ev("ADM-1"), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].computer.as_deref(), Some("WS-1"));
+    }
+
+    #[test]
     fn the_load_report_says_why_rules_do_not_run() {
         let rules = vec![
-            ("a.yml".to_owned(), yagura_sigma::load("title: x\nlevel: high\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
-            ("b.yml".to_owned(), yagura_sigma::load("title: y\nlevel: high\nlogsource: {product: windows, category: no_such}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
-            ("c.yml".to_owned(), yagura_sigma::load("title: z\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|expand: '%x%'}, condition: sel}\n").remove(0)),
-            ("d.yml".to_owned(), yagura_sigma::load("title: w\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|bad: b}, condition: sel}\n").remove(0)),
-            ("e.yml".to_owned(), yagura_sigma::load("title: v\nlevel: low\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("a.yml".to_owned(), yagura_sigma::load_documents("title: x\nlevel: high\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("b.yml".to_owned(), yagura_sigma::load_documents("title: y\nlevel: high\nlogsource: {product: windows, category: no_such}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("c.yml".to_owned(), yagura_sigma::load_documents("title: z\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|expand: '%x%'}, condition: sel}\n").remove(0)),
+            ("d.yml".to_owned(), yagura_sigma::load_documents("title: w\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|bad: b}, condition: sel}\n").remove(0)),
+            ("e.yml".to_owned(), yagura_sigma::load_documents("title: v\nlevel: low\nlogsource: {product: windows}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
         ];
         let filter = RuleFilter {
             min_level: Some(yagura_sigma::Level::Medium),

@@ -138,7 +138,7 @@ fn every_regression_rule_fires_on_its_evtx() {
         };
         // The rule alone, routed by its log source as a hunt routes it.
         let (plan, report) = SigmaPlan::new(
-            vec![(path.clone(), Ok(rule.clone()))],
+            vec![(path.clone(), Ok(yagura_sigma::Document::Rule(rule.clone())))],
             &LogSources::built_in(),
             &RuleFilter::default(),
             SigmaNames::evtx(),

@@ -788,8 +788,13 @@ impl Compiled {
 
     /// Compiles a checked rule; an item that cannot be compiled is named.
     pub fn new(rule: &Rule) -> Result<Self, String> {
+        Self::of_detection(&rule.detection)
+    }
+
+    /// Compiles a detection section (a rule's, or a meta-filter's).
+    pub fn of_detection(detection: &crate::detection::Detection) -> Result<Self, String> {
         let mut selections = Vec::new();
-        for (name, s) in &rule.detection.selections {
+        for (name, s) in &detection.selections {
             selections.push(match s {
                 Selection::Maps(maps) => {
                     let mut out = Vec::new();
@@ -824,7 +829,7 @@ impl Compiled {
         }
         Ok(Compiled {
             selections,
-            condition: rule.detection.condition.clone(),
+            condition: detection.condition.clone(),
         })
     }
 

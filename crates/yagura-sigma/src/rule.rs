@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::condition::Condition;
+use crate::correlation::Correlation;
 use crate::detection::{self, Detection};
 use crate::yaml::{self, Yaml};
 
@@ -82,6 +83,8 @@ pub struct LogSource {
 pub struct Rule {
     /// `id` (a UUID in SigmaHQ's rules).
     pub id: Option<String>,
+    /// `name`: how correlation rules refer to it.
+    pub name: Option<String>,
     /// `title`
     pub title: String,
     /// `status`
@@ -122,9 +125,75 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-/// Every document of a rule file: a rule, or why not. A file that is not
-/// YAML at all is one error.
+/// A document of a rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    /// A detection rule.
+    Rule(Rule),
+    /// A correlation rule over other rules' hits.
+    Correlation(Correlation),
+    /// A meta-filter: a condition the rules it names must also meet.
+    Filter(Filter),
+}
+
+/// A meta-filter (Sigma v2 filters): its detection is ANDed into the
+/// rules it names (`condition: not selection` leaves their matches where
+/// the selection holds out).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filter {
+    /// `id`
+    pub id: Option<String>,
+    /// `title`
+    pub title: String,
+    /// The rules it applies to, by name or id.
+    pub rules: Vec<String>,
+    /// Its selections and condition.
+    pub detection: Detection,
+}
+
+fn filter(d: &Yaml, f: &Yaml) -> Result<Filter, String> {
+    let Yaml::Map(m) = f else {
+        return Err("filter: a mapping".into());
+    };
+    let rules = texts(f, "rules").map_err(|e| format!("filter.{e}"))?;
+    if rules.is_empty() {
+        return Err("filter.rules: missing".into());
+    }
+    let rest: Vec<(String, Yaml)> = m.iter().filter(|(k, _)| k != "rules").cloned().collect();
+    Ok(Filter {
+        id: text(d, "id")?,
+        title: text(d, "title")?.ok_or("title: missing")?,
+        rules,
+        detection: detection_of(&rest, "filter")?,
+    })
+}
+
+/// Every detection rule of a rule file, or why not (a correlation
+/// document is an error here: [`load_documents`] reads those too).
 pub fn load(text: &str) -> Vec<Result<Rule, RuleError>> {
+    load_documents(text)
+        .into_iter()
+        .enumerate()
+        .map(|(n, d)| match d {
+            Ok(Document::Rule(r)) => Ok(r),
+            Ok(Document::Correlation(c)) => Err(RuleError {
+                document: n + 1,
+                id: c.id,
+                message: "a correlation rule, not a detection rule".into(),
+            }),
+            Ok(Document::Filter(f)) => Err(RuleError {
+                document: n + 1,
+                id: f.id,
+                message: "a meta-filter, not a detection rule".into(),
+            }),
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
+/// Every document of a rule file: a rule, a correlation, or why not. A
+/// file that is not YAML at all is one error.
+pub fn load_documents(text: &str) -> Vec<Result<Document, RuleError>> {
     let docs = match yaml::documents(text) {
         Ok(d) => d,
         Err(e) => {
@@ -140,7 +209,12 @@ pub fn load(text: &str) -> Vec<Result<Rule, RuleError>> {
         .filter(|(_, d)| **d != Yaml::Null)
         .map(|(n, d)| {
             let id = d.get("id").and_then(Yaml::as_scalar_text);
-            rule(d).map_err(|message| RuleError {
+            let doc = match (d.get("correlation"), d.get("filter"), d.get("detection")) {
+                (Some(c), _, _) => crate::correlation::correlation(d, c).map(Document::Correlation),
+                (None, Some(f), None) => filter(d, f).map(Document::Filter),
+                _ => rule(d).map(Document::Rule),
+            };
+            doc.map_err(|message| RuleError {
                 document: n + 1,
                 id,
                 message,
@@ -178,12 +252,6 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
     if !matches!(d, Yaml::Map(_)) {
         return Err(format!("a rule is a mapping, not {}", d.kind()));
     }
-    if d.get("correlation").is_some() {
-        return Err("correlation rules are not supported yet".into());
-    }
-    if d.get("filter").is_some() && d.get("detection").is_none() {
-        return Err("filter (meta-filter) documents are not supported yet".into());
-    }
     let title = text(d, "title")?.ok_or("title: missing")?;
     let status = match text(d, "status")? {
         None => None,
@@ -205,6 +273,23 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
     let Some(Yaml::Map(det)) = d.get("detection") else {
         return Err("detection: missing or not a mapping".into());
     };
+    let detection = detection_of(det, "detection")?;
+    Ok(Rule {
+        id: text(d, "id")?,
+        name: text(d, "name")?,
+        title,
+        status,
+        level,
+        tags: texts(d, "tags")?,
+        logsource,
+        detection,
+        fields: texts(d, "fields")?,
+    })
+}
+
+/// A detection section (a rule's `detection`, or a meta-filter's
+/// `filter` without its `rules`), `at` naming it in errors.
+fn detection_of(det: &[(String, Yaml)], at: &str) -> Result<Detection, String> {
     let mut selections = Vec::new();
     let mut conditions = Vec::new();
     for (name, body) in det {
@@ -217,7 +302,7 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
                             Yaml::Str(s) => conditions.push(s.clone()),
                             other => {
                                 return Err(format!(
-                                    "detection.condition[{n}]: a string, not {}",
+                                    "{at}.condition[{n}]: a string, not {}",
                                     other.kind()
                                 ));
                             }
@@ -225,30 +310,29 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
                     }
                 }
                 other => {
-                    return Err(format!(
-                        "detection.condition: a string, not {}",
-                        other.kind()
-                    ));
+                    return Err(format!("{at}.condition: a string, not {}", other.kind()));
                 }
             }
             continue;
         }
         if name == "timeframe" {
-            return Err("detection.timeframe: Sigma 1 aggregations are not supported: write a correlation rule".into());
+            return Err(format!(
+                "{at}.timeframe: Sigma 1 aggregations are not supported: write a correlation rule"
+            ));
         }
-        let s = detection::selection(body, &format!("detection.{name}"))?;
+        let s = detection::selection(body, &format!("{at}.{name}"))?;
         selections.push((name.clone(), s));
     }
     if conditions.is_empty() {
-        return Err("detection.condition: missing".into());
+        return Err(format!("{at}.condition: missing"));
     }
     let names: Vec<&str> = selections.iter().map(|(n, _)| n.as_str()).collect();
     let mut parsed = Vec::new();
     for (n, c) in conditions.iter().enumerate() {
         let at = if conditions.len() == 1 {
-            "detection.condition".to_owned()
+            format!("{at}.condition")
         } else {
-            format!("detection.condition[{n}]")
+            format!("{at}.condition[{n}]")
         };
         parsed.push(Condition::parse(c, &names).map_err(|e| format!("{at}: {e}: `{c}`"))?);
     }
@@ -257,18 +341,9 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
     } else {
         Condition::Or(parsed)
     };
-    Ok(Rule {
-        id: text(d, "id")?,
-        title,
-        status,
-        level,
-        tags: texts(d, "tags")?,
-        logsource,
-        detection: Detection {
-            selections,
-            condition,
-        },
-        fields: texts(d, "fields")?,
+    Ok(Detection {
+        selections,
+        condition,
     })
 }
 
@@ -324,6 +399,24 @@ detection:
         );
         let e = rules[2].as_ref().expect_err("bad condition");
         assert!(e.message.contains("column 19"), "{e}");
+        let docs = load_documents(
+            "title: f\nlogsource: {product: windows}\nfilter:\n  selection: {A: b}\n  condition: not selection\n---\ntitle: g\nlogsource: {product: windows}\nfilter:\n  rules: [x]\n  selection: {A: b}\n  condition: not selectoin\n---\ntitle: h\nlogsource: {product: windows}\nfilter:\n  rules: [x]\n  selection: {A: b}\n  condition: not selection\n",
+        );
+        assert!(
+            docs[0]
+                .as_ref()
+                .expect_err("no rules")
+                .message
+                .contains("filter.rules: missing")
+        );
+        assert!(
+            docs[1]
+                .as_ref()
+                .expect_err("bad condition")
+                .message
+                .contains("filter.condition: column 5")
+        );
+        assert!(matches!(&docs[2], Ok(Document::Filter(f)) if f.rules == ["x"]));
         let bad = load("title: [unclosed\n");
         assert!(
             bad[0]

@@ -270,3 +270,92 @@ fn sigma_and_indicators_in_one_pass() {
     assert_eq!(csv.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&csv.stderr).contains("one kind of row"));
 }
+
+const CORRELATION: &str = r"title: Failed logon
+id: 0a0a0a0a-0000-4000-8000-000000000001
+name: failed_logon
+level: low
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        EventID: 4625
+    condition: selection
+---
+title: Many failed logons for one account
+id: 0a0a0a0a-0000-4000-8000-000000000002
+level: high
+tags: [attack.credential-access, attack.t1110]
+correlation:
+    type: event_count
+    rules: [failed_logon]
+    group-by: [TargetUserName]
+    timespan: 5m
+    condition: {gte: 10}
+";
+
+#[test]
+fn an_event_count_correlation_over_a_password_guessing_log() {
+    let Some(log) = evtx("smb-password-guessing-security.evtx") else {
+        return;
+    };
+    let d = dir("correlation");
+    let rules = d.join("rules.yml");
+    std::fs::write(&rules, CORRELATION).expect("rules");
+    let (r, log) = (p(&rules), p(&log));
+    let o = yagura(&d, &["hunt", "--output", "jsonl", "--sigma", &r, &log]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let windows = rows(&o.stdout);
+    // The base rule does not generate: only the correlation's rows.
+    assert!(!windows.is_empty());
+    for row in &windows {
+        assert_eq!(row["rule_id"], "0a0a0a0a-0000-4000-8000-000000000002");
+        assert_eq!(row["level"], "high");
+        let details = row["details"].as_str().expect("details");
+        assert!(
+            details.starts_with("count: 10 ¦ TargetUserName: "),
+            "{details}"
+        );
+        assert!(details.ends_with("rules: failed_logon"), "{details}");
+    }
+    // With `generate: true` the base rule's hits are reported too.
+    std::fs::write(
+        &rules,
+        CORRELATION.replace(
+            "    condition: {gte: 10}\n",
+            "    condition: {gte: 10}\n    generate: true\n",
+        ),
+    )
+    .expect("rules");
+    let o = yagura(
+        &d,
+        &["hunt", "--quiet", "--output", "jsonl", "--sigma", &r, &log],
+    );
+    let with_base = rows(&o.stdout);
+    let base = with_base
+        .iter()
+        .filter(|x| x["rule_id"] == "0a0a0a0a-0000-4000-8000-000000000001")
+        .count();
+    assert!(
+        base >= 10 * windows.len(),
+        "{base} base hits for {} windows",
+        windows.len()
+    );
+    // A correlation over a rule that is not there is reported.
+    std::fs::write(
+        &rules,
+        CORRELATION.replace("rules: [failed_logon]", "rules: [no_such]"),
+    )
+    .expect("rules");
+    let o = yagura(
+        &d,
+        &["hunt", "--quiet", "--output", "jsonl", "--sigma", &r, &log],
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("`no_such` is not among the rules that run")
+    );
+}

@@ -278,6 +278,16 @@ struct Writer<'a> {
     /// Per indicator: count, first and last seen (STIX times).
     seen: BTreeMap<u32, (u64, Option<String>, Option<String>)>,
     sigma: Option<&'a SigmaPlan>,
+    /// Rows of Sigma rules and correlations.
+    sigma_rows: u64,
+}
+
+/// What a timeline row shows of its rule.
+struct Meta<'a> {
+    title: &'a str,
+    id: Option<&'a str>,
+    level: Option<yagura_sigma::Level>,
+    tags: &'a [String],
 }
 
 /// The CSV header of a Sigma timeline.
@@ -296,13 +306,64 @@ const TIMELINE: [&str; 11] = [
 ];
 
 impl Writer<'_> {
+    /// One timeline row for a correlation rule: at its window's last hit.
+    fn correlation(
+        &mut self,
+        pc: &yagura_detect::correlate::PlannedCorrelation,
+        hit: &yagura_sigma::CorrelationHit,
+        gathered: &[(String, Place, Detection)],
+    ) -> Result<()> {
+        let Some((source, at, last)) = hit.tokens.last().and_then(|&t| gathered.get(t)) else {
+            return Ok(());
+        };
+        let c = &pc.correlation;
+        let first = hit
+            .tokens
+            .first()
+            .and_then(|&t| gathered.get(t))
+            .and_then(|g| g.2.time.clone())
+            .unwrap_or_default();
+        let mut details = format!("count: {}", hit.count);
+        for (g, v) in c.group_by.iter().zip(&hit.group) {
+            details.push_str(&format!(" ¦ {g}: {v}"));
+        }
+        details.push_str(&format!(
+            " ¦ first: {first} ¦ rules: {}",
+            c.rules.join(", ")
+        ));
+        let row = Detection {
+            rule: usize::MAX,
+            details,
+            values: Vec::new(),
+            ..last.clone()
+        };
+        let meta = Meta {
+            title: &c.title,
+            id: c.id.as_deref(),
+            level: c.level,
+            tags: &c.tags,
+        };
+        self.row(source, *at, &row, &meta)
+    }
+
     /// One timeline row for a Sigma rule hit.
     fn detection(&mut self, source: &str, at: Place, d: &Detection) -> Result<()> {
         let Some(p) = self.sigma.and_then(|s| s.rules().get(d.rule)) else {
             return Ok(());
         };
-        self.rows += 1;
         let r = &p.rule;
+        let meta = Meta {
+            title: &r.title,
+            id: r.id.as_deref(),
+            level: r.level,
+            tags: &r.tags,
+        };
+        self.row(source, at, d, &meta)
+    }
+
+    fn row(&mut self, source: &str, at: Place, d: &Detection, r: &Meta<'_>) -> Result<()> {
+        self.rows += 1;
+        self.sigma_rows += 1;
         let level = r
             .level
             .map(|l| format!("{l:?}").to_lowercase())
@@ -317,7 +378,7 @@ impl Writer<'_> {
         let record = match at {
             Place::Record(n) | Place::Line(n) => n,
         };
-        let id = r.id.as_deref().unwrap_or_default();
+        let id = r.id.unwrap_or_default();
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         match self.output {
             Output::Table => writeln!(
@@ -356,7 +417,7 @@ impl Writer<'_> {
                     opt(&d.channel),
                     opt(&d.event_id),
                     level,
-                    r.title.clone(),
+                    r.title.to_owned(),
                     tags,
                     id.to_owned(),
                     source.to_owned(),
@@ -615,6 +676,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         rows: 0,
         seen: BTreeMap::new(),
         sigma: plan.as_ref(),
+        sigma_rows: 0,
     };
     if args.output == Output::Csv && plan.is_some() {
         let out = std::mem::replace(&mut w.out, Box::new(std::io::sink()));
@@ -640,14 +702,27 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         w.csv = Some(c);
     }
     let mut failure: Option<anyhow::Error> = None;
+    // The hits correlation rules read, kept to the end of the hunt.
+    let mut gathered: Vec<(String, Place, Detection)> = Vec::new();
     let mut sink = |r: Report<'_>| -> bool {
         let res = match r {
             Report::Findings { source, findings } => {
                 findings.iter().try_for_each(|f| w.write(source, f))
             }
-            Report::Detections { source, detections } => detections
-                .iter()
-                .try_for_each(|(at, d)| w.detection(source, *at, d)),
+            Report::Detections { source, detections } => {
+                detections.into_iter().try_for_each(|(at, d)| {
+                    let silent = plan.as_ref().is_some_and(|p| p.is_silent(d.rule));
+                    let res = if silent {
+                        Ok(())
+                    } else {
+                        w.detection(source, at, &d)
+                    };
+                    if plan.as_ref().is_some_and(|p| p.feeds_correlations(d.rule)) {
+                        gathered.push((source.to_owned(), at, d));
+                    }
+                    res
+                })
+            }
             Report::Error { source, error } => {
                 if let Some(b) = &bar {
                     b.suspend(|| report(&mut err, source, &error));
@@ -679,13 +754,25 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     if let Some(e) = failure {
         return Err(e);
     }
+    if let Some(p) = &plan
+        && !p.correlations().is_empty()
+    {
+        let hits: Vec<(usize, &Detection)> = gathered
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i, &g.2))
+            .collect();
+        for (ci, hit) in yagura_detect::correlate::run(p.correlations(), &hits) {
+            w.correlation(&p.correlations()[ci], &hit, &gathered)?;
+        }
+    }
     w.finish()?;
     if !args.quiet {
         writeln!(
             err,
             "yagura: {} hits ({} by Sigma rules) in {} events, {} inputs, {} bytes; {} errors; {} indicators ({} compound)",
             w.rows,
-            summary.detections,
+            w.sigma_rows,
             summary.events,
             summary.inputs,
             summary.bytes,

@@ -1,0 +1,142 @@
+//! Sigma correlation rules in a hunt: each correlation's base rules found
+//! among the plan's rules (by `name` or `id`), the fields their hits must
+//! carry, and, once the hunt has gathered their hits, the windows where
+//! the correlation holds ([`yagura_sigma::correlate`]). The base hits are
+//! kept until the end of the hunt (only those of rules a correlation
+//! reads), so that hits from several files meet in time order.
+
+use yagura_sigma::{BaseHit, Correlation, CorrelationHit};
+
+use crate::sigma::{Detection, LoadReport, Planned, RuleFilter};
+
+/// A correlation rule as a hunt runs it.
+#[derive(Debug)]
+pub struct PlannedCorrelation {
+    /// Where it was read from.
+    pub source: String,
+    /// The rule.
+    pub correlation: Correlation,
+    /// Its base rules, by their index in the plan, in its order.
+    pub base: Vec<usize>,
+}
+
+/// The correlations whose base rules are all in the plan (the others are
+/// reported), which rules are silent (referred to only by correlations
+/// that do not `generate`), and the fields each rule's hits carry.
+pub(crate) fn plan(
+    correlations: Vec<(String, Correlation)>,
+    rules: &[Planned],
+    filter: &RuleFilter,
+    report: &mut LoadReport,
+) -> (Vec<PlannedCorrelation>, Vec<bool>, Vec<Vec<String>>) {
+    let mut out = Vec::new();
+    let mut referred = vec![false; rules.len()];
+    let mut generated = vec![false; rules.len()];
+    let mut wanted: Vec<Vec<String>> = vec![Vec::new(); rules.len()];
+    for (source, c) in correlations {
+        let who = c.id.clone().unwrap_or_else(|| c.title.clone());
+        if filter.why_not_correlation(&c).is_some() {
+            report.filtered += 1;
+            continue;
+        }
+        let mut base = Vec::new();
+        let mut missing = None;
+        for r in &c.rules {
+            match rules.iter().position(|p| {
+                p.rule.name.as_deref() == Some(r.as_str())
+                    || p.rule.id.as_deref() == Some(r.as_str())
+            }) {
+                Some(i) => base.push(i),
+                None => {
+                    missing = Some(r.clone());
+                    break;
+                }
+            }
+        }
+        if let Some(m) = missing {
+            report.skipped.push((
+                source,
+                who,
+                format!("correlation.rules: `{m}` is not among the rules that run"),
+            ));
+            continue;
+        }
+        for (k, &i) in base.iter().enumerate() {
+            referred[i] = true;
+            generated[i] |= c.generate;
+            let name = &c.rules[k];
+            let fields = c
+                .group_by
+                .iter()
+                .chain(c.field.iter())
+                .map(|g| c.field_of(name, g).to_owned());
+            for f in fields {
+                if !wanted[i].contains(&f) {
+                    wanted[i].push(f);
+                }
+            }
+        }
+        out.push(PlannedCorrelation {
+            source,
+            correlation: c,
+            base,
+        });
+    }
+    let silent = referred
+        .iter()
+        .zip(&generated)
+        .map(|(r, g)| *r && !*g)
+        .collect();
+    (out, silent, wanted)
+}
+
+/// A hit's time in milliseconds since 1970, from its event's time.
+fn millis(d: &Detection) -> Option<i64> {
+    let t: jiff::Timestamp = d.time.as_deref()?.parse().ok()?;
+    Some(t.as_millisecond())
+}
+
+/// Every correlation over `hits` (the base-rule hits of a hunt, each with
+/// the caller's token): `(correlation index, where it holds)`. Hits with
+/// no readable time are left out.
+pub fn run(
+    correlations: &[PlannedCorrelation],
+    hits: &[(usize, &Detection)],
+) -> Vec<(usize, CorrelationHit)> {
+    let mut out = Vec::new();
+    for (ci, pc) in correlations.iter().enumerate() {
+        let c = &pc.correlation;
+        let mut base = Vec::new();
+        for &(token, d) in hits {
+            let Some(k) = pc.base.iter().position(|&b| b == d.rule) else {
+                continue;
+            };
+            let Some(time_ms) = millis(d) else { continue };
+            let name = &c.rules[k];
+            let value_of = |f: &str| {
+                let f = c.field_of(name, f);
+                d.values
+                    .iter()
+                    .find(|(n, _)| n == f)
+                    .map(|(_, v)| v.clone())
+            };
+            base.push(BaseHit {
+                rule: k,
+                time_ms,
+                group: c
+                    .group_by
+                    .iter()
+                    .map(|g| value_of(g).unwrap_or_default())
+                    .collect(),
+                value: c.field.as_deref().and_then(value_of),
+                token,
+            });
+        }
+        out.extend(
+            yagura_sigma::correlate(c, base)
+                .into_iter()
+                .map(|h| (ci, h)),
+        );
+    }
+    out
+}

@@ -1,0 +1,532 @@
+//! Sigma correlation rules (the Sigma specification v2's correlation
+//! documents): `event_count`, `value_count`, `temporal` and
+//! `temporal_ordered` over the hits of other rules, grouped by fields
+//! (`group-by`, with `aliases` where rules name a field differently),
+//! within a `timespan`. [`correlate`] runs one over base-rule hits in time
+//! order and gives the groups and windows where it holds.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::rule::Level;
+use crate::yaml::Yaml;
+
+/// The kind of correlation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrelationKind {
+    /// How many base hits.
+    EventCount,
+    /// How many distinct values of a field among the base hits.
+    ValueCount,
+    /// Every base rule hits, in any order.
+    Temporal,
+    /// Every base rule hits, in the order listed.
+    TemporalOrdered,
+}
+
+/// The count a correlation compares (`gt`, `gte`, `lt`, `lte`, `eq`;
+/// several bound a range).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bounds {
+    /// `gt`
+    pub gt: Option<u64>,
+    /// `gte`
+    pub gte: Option<u64>,
+    /// `lt`
+    pub lt: Option<u64>,
+    /// `lte`
+    pub lte: Option<u64>,
+    /// `eq`
+    pub eq: Option<u64>,
+}
+
+impl Bounds {
+    /// Whether `n` is within.
+    pub fn holds(&self, n: u64) -> bool {
+        self.gt.is_none_or(|b| n > b)
+            && self.gte.is_none_or(|b| n >= b)
+            && self.lt.is_none_or(|b| n < b)
+            && self.lte.is_none_or(|b| n <= b)
+            && self.eq.is_none_or(|b| n == b)
+    }
+
+    /// Whether a larger count can only keep it true (so a window may fire
+    /// as soon as it holds): no upper bound.
+    fn grows(&self) -> bool {
+        self.lt.is_none() && self.lte.is_none() && self.eq.is_none()
+    }
+}
+
+/// A checked correlation rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correlation {
+    /// `id`
+    pub id: Option<String>,
+    /// `name`
+    pub name: Option<String>,
+    /// `title`
+    pub title: String,
+    /// `level`
+    pub level: Option<Level>,
+    /// `tags`
+    pub tags: Vec<String>,
+    /// `correlation.type`
+    pub kind: CorrelationKind,
+    /// The base rules, by name or id, in order.
+    pub rules: Vec<String>,
+    /// `group-by` fields (alias names where `aliases` gives them).
+    pub group_by: Vec<String>,
+    /// `aliases`: alias → (base rule → its field).
+    pub aliases: BTreeMap<String, BTreeMap<String, String>>,
+    /// `timespan`, in milliseconds.
+    pub timespan_ms: i64,
+    /// `condition`'s bounds (ignored by the temporal kinds).
+    pub bounds: Bounds,
+    /// `condition.field` for `value_count`.
+    pub field: Option<String>,
+    /// `generate`: the base rules' own hits are reported too.
+    pub generate: bool,
+}
+
+impl Correlation {
+    /// The field a base rule's hit gives for `name` (a group-by field or
+    /// alias, or the counted field).
+    pub fn field_of<'a>(&'a self, rule: &str, name: &'a str) -> &'a str {
+        self.aliases
+            .get(name)
+            .and_then(|m| m.get(rule))
+            .map_or(name, String::as_str)
+    }
+}
+
+/// A `timespan` (`30s`, `5m`, `1h`, `2d`, `1w`) in milliseconds.
+pub fn timespan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = n.parse().ok()?;
+    let ms = match unit {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(ms).filter(|&t| t > 0)
+}
+
+/// Reads a correlation document; errors name the key.
+pub(crate) fn correlation(d: &Yaml, c: &Yaml) -> Result<Correlation, String> {
+    let text = |y: &Yaml, k: &str| y.get(k).and_then(Yaml::as_scalar_text);
+    let list = |y: &Yaml, k: &str| -> Result<Vec<String>, String> {
+        match y.get(k) {
+            None | Some(Yaml::Null) => Ok(Vec::new()),
+            Some(Yaml::Seq(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_scalar_text()
+                        .ok_or_else(|| format!("correlation.{k}: a list of names"))
+                })
+                .collect(),
+            Some(v) => v
+                .as_scalar_text()
+                .map(|s| vec![s])
+                .ok_or_else(|| format!("correlation.{k}: a list of names")),
+        }
+    };
+    let kind = match text(c, "type").as_deref() {
+        Some("event_count") => CorrelationKind::EventCount,
+        Some("value_count") => CorrelationKind::ValueCount,
+        Some("temporal") => CorrelationKind::Temporal,
+        Some("temporal_ordered") => CorrelationKind::TemporalOrdered,
+        Some(t) => return Err(format!("correlation.type: unknown `{t}`")),
+        None => return Err("correlation.type: missing".into()),
+    };
+    let rules = list(c, "rules")?;
+    if rules.is_empty() {
+        return Err("correlation.rules: missing".into());
+    }
+    let ts = text(c, "timespan").ok_or("correlation.timespan: missing")?;
+    let timespan_ms =
+        timespan(&ts).ok_or_else(|| format!("correlation.timespan: `{ts}` is not a timespan"))?;
+    let mut bounds = Bounds::default();
+    let mut field = None;
+    match c.get("condition") {
+        Some(Yaml::Map(m)) => {
+            for (k, v) in m {
+                let n = || -> Result<u64, String> {
+                    v.as_scalar_text()
+                        .and_then(|t| t.parse().ok())
+                        .ok_or_else(|| format!("correlation.condition.{k}: a count"))
+                };
+                match k.as_str() {
+                    "gt" => bounds.gt = Some(n()?),
+                    "gte" => bounds.gte = Some(n()?),
+                    "lt" => bounds.lt = Some(n()?),
+                    "lte" => bounds.lte = Some(n()?),
+                    "eq" => bounds.eq = Some(n()?),
+                    "field" => field = v.as_scalar_text(),
+                    other => return Err(format!("correlation.condition: unknown `{other}`")),
+                }
+            }
+        }
+        None if matches!(
+            kind,
+            CorrelationKind::Temporal | CorrelationKind::TemporalOrdered
+        ) => {}
+        _ => return Err("correlation.condition: missing or not a mapping".into()),
+    }
+    if kind == CorrelationKind::ValueCount && field.is_none() {
+        return Err("correlation.condition.field: value_count counts a field".into());
+    }
+    if matches!(
+        kind,
+        CorrelationKind::EventCount | CorrelationKind::ValueCount
+    ) && bounds == Bounds::default()
+    {
+        return Err("correlation.condition: no bound (gt, gte, lt, lte, eq)".into());
+    }
+    let mut aliases = BTreeMap::new();
+    if let Some(Yaml::Map(am)) = c.get("aliases") {
+        for (alias, per) in am {
+            let Yaml::Map(per) = per else {
+                return Err(format!(
+                    "correlation.aliases.{alias}: a mapping of rule → field"
+                ));
+            };
+            let mut m = BTreeMap::new();
+            for (rule, f) in per {
+                let f = f
+                    .as_scalar_text()
+                    .ok_or_else(|| format!("correlation.aliases.{alias}.{rule}: a field"))?;
+                m.insert(rule.clone(), f);
+            }
+            aliases.insert(alias.clone(), m);
+        }
+    }
+    let level = match text(d, "level") {
+        None => None,
+        Some(l) => Some(Level::parse(&l).ok_or_else(|| format!("level: unknown `{l}`"))?),
+    };
+    let tags = match d.get("tags") {
+        Some(Yaml::Seq(t)) => t.iter().filter_map(Yaml::as_scalar_text).collect(),
+        _ => Vec::new(),
+    };
+    let generate = match c.get("generate") {
+        None | Some(Yaml::Null) => false,
+        Some(Yaml::Bool(b)) => *b,
+        Some(_) => return Err("correlation.generate: true or false".into()),
+    };
+    Ok(Correlation {
+        id: text(d, "id"),
+        name: text(d, "name"),
+        title: text(d, "title").ok_or("title: missing")?,
+        level,
+        tags,
+        kind,
+        rules,
+        group_by: list(c, "group-by")?,
+        aliases,
+        timespan_ms,
+        bounds,
+        field,
+        generate,
+    })
+}
+
+/// One base-rule hit as a correlation reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseHit {
+    /// Which of the correlation's `rules` (its index there).
+    pub rule: usize,
+    /// When, in milliseconds.
+    pub time_ms: i64,
+    /// The event's values of the correlation's group-by fields, in order
+    /// (empty text where the event has none).
+    pub group: Vec<String>,
+    /// The value of the counted field (`value_count`).
+    pub value: Option<String>,
+    /// The caller's reference to the hit (to show what it joins).
+    pub token: usize,
+}
+
+/// Where a correlation holds: a group, a window and the hits in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrelationHit {
+    /// The group-by values.
+    pub group: Vec<String>,
+    /// The first and last hit's times.
+    pub first_ms: i64,
+    /// See `first_ms`.
+    pub last_ms: i64,
+    /// The count the condition compared (hits, or distinct values; the
+    /// number of hits for the temporal kinds).
+    pub count: u64,
+    /// The tokens of the hits in the window.
+    pub tokens: Vec<usize>,
+}
+
+/// Runs a correlation over `hits` (any order: they are sorted by time).
+/// Windows without an upper bound fire as soon as the count holds, and
+/// the group starts afresh; with one (`lt`, `lte`, `eq`), each window of
+/// `timespan` from a group's first unconsumed hit is judged whole.
+pub fn correlate(c: &Correlation, mut hits: Vec<BaseHit>) -> Vec<CorrelationHit> {
+    hits.sort_by_key(|h| (h.time_ms, h.token));
+    let mut groups: HashMap<Vec<String>, Vec<BaseHit>> = HashMap::new();
+    for h in hits {
+        groups.entry(h.group.clone()).or_default().push(h);
+    }
+    let mut keys: Vec<Vec<String>> = groups.keys().cloned().collect();
+    keys.sort();
+    let mut out = Vec::new();
+    for key in keys {
+        let hs = &groups[&key];
+        match c.kind {
+            CorrelationKind::EventCount | CorrelationKind::ValueCount => {
+                count_windows(c, &key, hs, &mut out);
+            }
+            CorrelationKind::Temporal => temporal(c, &key, hs, false, &mut out),
+            CorrelationKind::TemporalOrdered => temporal(c, &key, hs, true, &mut out),
+        }
+    }
+    out
+}
+
+fn count_of(c: &Correlation, window: &[&BaseHit]) -> u64 {
+    match c.kind {
+        CorrelationKind::ValueCount => window
+            .iter()
+            .filter_map(|h| h.value.as_deref())
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        _ => window.len() as u64,
+    }
+}
+
+fn hit(key: &[String], window: &[&BaseHit], count: u64) -> CorrelationHit {
+    CorrelationHit {
+        group: key.to_vec(),
+        first_ms: window.first().map_or(0, |h| h.time_ms),
+        last_ms: window.last().map_or(0, |h| h.time_ms),
+        count,
+        tokens: window.iter().map(|h| h.token).collect(),
+    }
+}
+
+fn count_windows(c: &Correlation, key: &[String], hs: &[BaseHit], out: &mut Vec<CorrelationHit>) {
+    if c.bounds.grows() {
+        let mut window: Vec<&BaseHit> = Vec::new();
+        for h in hs {
+            window.retain(|w| h.time_ms - w.time_ms <= c.timespan_ms);
+            window.push(h);
+            let n = count_of(c, &window);
+            if c.bounds.holds(n) {
+                out.push(hit(key, &window, n));
+                window.clear();
+            }
+        }
+    } else {
+        let mut i = 0;
+        while i < hs.len() {
+            let start = hs[i].time_ms;
+            let window: Vec<&BaseHit> = hs[i..]
+                .iter()
+                .take_while(|h| h.time_ms - start <= c.timespan_ms)
+                .collect();
+            let n = count_of(c, &window);
+            if c.bounds.holds(n) {
+                out.push(hit(key, &window, n));
+            }
+            i += window.len().max(1);
+        }
+    }
+}
+
+fn temporal(
+    c: &Correlation,
+    key: &[String],
+    hs: &[BaseHit],
+    ordered: bool,
+    out: &mut Vec<CorrelationHit>,
+) {
+    let n = c.rules.len();
+    // The latest hit of each rule within the window (unordered), or the
+    // chain so far (ordered).
+    let mut latest: Vec<Option<&BaseHit>> = vec![None; n];
+    let mut chain: Vec<&BaseHit> = Vec::new();
+    for h in hs {
+        if ordered {
+            chain.retain(|w| h.time_ms - w.time_ms <= c.timespan_ms);
+            // A chain whose first hit fell out of the window starts again.
+            if chain.first().is_some_and(|f| f.rule != 0) {
+                chain.clear();
+            }
+            if h.rule == chain.len() {
+                chain.push(h);
+            } else if h.rule == 0 {
+                chain = vec![h];
+            }
+            if chain.len() == n {
+                out.push(hit(key, &chain, n as u64));
+                chain.clear();
+            }
+        } else {
+            for l in latest.iter_mut() {
+                if l.is_some_and(|w| h.time_ms - w.time_ms > c.timespan_ms) {
+                    *l = None;
+                }
+            }
+            if let Some(slot) = latest.get_mut(h.rule) {
+                *slot = Some(h);
+            }
+            if latest.iter().all(Option::is_some) {
+                let mut window: Vec<&BaseHit> = latest.iter().flatten().copied().collect();
+                window.sort_by_key(|w| (w.time_ms, w.token));
+                out.push(hit(key, &window, n as u64));
+                latest = vec![None; n];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Correlation, String> {
+        let d = crate::yaml::documents(text).expect("yaml").remove(0);
+        let c = d.get("correlation").cloned().expect("a correlation");
+        correlation(&d, &c)
+    }
+
+    fn h(rule: usize, t: i64, group: &str, value: &str, token: usize) -> BaseHit {
+        BaseHit {
+            rule,
+            time_ms: t * 1000,
+            group: vec![group.to_owned()],
+            value: Some(value.to_owned()),
+            token,
+        }
+    }
+
+    #[test]
+    fn timespans() {
+        assert_eq!(timespan("30s"), Some(30_000));
+        assert_eq!(timespan("5m"), Some(300_000));
+        assert_eq!(timespan("1h"), Some(3_600_000));
+        assert_eq!(timespan("2d"), Some(172_800_000));
+        assert_eq!(timespan("5x"), None);
+        assert_eq!(timespan("m"), None);
+        assert_eq!(timespan("0s"), None);
+    }
+
+    #[test]
+    fn event_count_fires_per_group_within_the_timespan() {
+        let c = parse(
+            "title: brute force\ncorrelation:\n  type: event_count\n  rules: [failed_logon]\n  group-by: [TargetUserName]\n  timespan: 1m\n  condition: {gte: 3}\n",
+        )
+        .expect("valid");
+        let hits = vec![
+            h(0, 0, "bob", "", 1),
+            h(0, 10, "bob", "", 2),
+            h(0, 20, "alice", "", 3),
+            h(0, 50, "bob", "", 4),
+            // Outside bob's window from 0 but inside the one from 10.
+            h(0, 65, "bob", "", 5),
+            h(0, 200, "bob", "", 6),
+        ];
+        let out = correlate(&c, hits);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].group, ["bob"]);
+        assert_eq!(out[0].tokens, [1, 2, 4]);
+        assert_eq!(out[0].count, 3);
+    }
+
+    #[test]
+    fn value_count_counts_distinct_values() {
+        let c = parse(
+            "title: spray\ncorrelation:\n  type: value_count\n  rules: [failed_logon]\n  group-by: [IpAddress]\n  timespan: 5m\n  condition: {gte: 3, field: TargetUserName}\n",
+        )
+        .expect("valid");
+        let hits = vec![
+            h(0, 0, "10.0.0.1", "a", 1),
+            h(0, 1, "10.0.0.1", "a", 2),
+            h(0, 2, "10.0.0.1", "b", 3),
+            h(0, 3, "10.0.0.1", "c", 4),
+        ];
+        let out = correlate(&c, hits);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].count, 3);
+        assert_eq!(out[0].tokens, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn an_upper_bound_judges_whole_windows() {
+        let c = parse(
+            "title: quiet\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 10s\n  condition: {lt: 2}\n",
+        )
+        .expect("valid");
+        let out = correlate(
+            &c,
+            vec![h(0, 0, "", "", 1), h(0, 5, "", "", 2), h(0, 30, "", "", 3)],
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].tokens, [3]);
+    }
+
+    #[test]
+    fn temporal_kinds() {
+        let t = parse(
+            "title: t\ncorrelation:\n  type: temporal\n  rules: [a, b]\n  group-by: [Host]\n  timespan: 10s\n",
+        )
+        .expect("valid");
+        let hits = vec![
+            h(1, 0, "x", "", 1),
+            h(0, 5, "x", "", 2),
+            h(0, 100, "x", "", 3),
+        ];
+        let out = correlate(&t, hits.clone());
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].tokens, [1, 2]);
+        let mut o = t.clone();
+        o.kind = CorrelationKind::TemporalOrdered;
+        // b before a does not count in order; a then b does.
+        assert!(correlate(&o, hits).is_empty());
+        let out = correlate(&o, vec![h(0, 0, "x", "", 1), h(1, 3, "x", "", 2)]);
+        assert_eq!(out.len(), 1);
+        // Too far apart.
+        assert!(correlate(&o, vec![h(0, 0, "x", "", 1), h(1, 30, "x", "", 2)]).is_empty());
+    }
+
+    #[test]
+    fn bad_correlations_are_named() {
+        for (text, want) in [
+            (
+                "title: x\ncorrelation: {type: nope, rules: [a], timespan: 1m, condition: {gte: 1}}\n",
+                "unknown `nope`",
+            ),
+            (
+                "title: x\ncorrelation: {type: event_count, timespan: 1m, condition: {gte: 1}}\n",
+                "rules: missing",
+            ),
+            (
+                "title: x\ncorrelation: {type: event_count, rules: [a], timespan: soon, condition: {gte: 1}}\n",
+                "not a timespan",
+            ),
+            (
+                "title: x\ncorrelation: {type: event_count, rules: [a], timespan: 1m, condition: {}}\n",
+                "no bound",
+            ),
+            (
+                "title: x\ncorrelation: {type: value_count, rules: [a], timespan: 1m, condition: {gte: 2}}\n",
+                "counts a field",
+            ),
+            (
+                "title: x\ncorrelation: {type: event_count, rules: [a], timespan: 1m, condition: {gte: many}}\n",
+                "a count",
+            ),
+        ] {
+            let e = parse(text).expect_err(text);
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+}

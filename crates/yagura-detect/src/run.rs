@@ -24,7 +24,7 @@ use crate::json::JsonScanner;
 use crate::prefilter::Prefilter;
 use crate::read::zeek::ZeekHeader;
 use crate::read::{self, Format};
-use crate::sigma::{Detection, SigmaPlan};
+use crate::sigma::{Detection, SigmaEvent, SigmaNames, SigmaPlan};
 
 /// Where logs come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -609,6 +609,7 @@ fn work(
 ) {
     let mut hunter = Hunter::new(intel, map, opts.unmapped);
     let mut json = JsonScanner::new();
+    let json_names = SigmaNames::json();
     let prefilter = if opts.validate {
         None
     } else {
@@ -639,8 +640,16 @@ fn work(
                     first_line,
                     opts,
                     prefilter: prefilter.filter(|_| format == Format::Json),
+                    sigma: sigma.map(|p| (p, &json_names)),
                 };
-                lines_of.read(&buf, zeek, &mut hunter, &mut json, &mut errors);
+                lines_of.read(
+                    &buf,
+                    zeek,
+                    &mut hunter,
+                    &mut json,
+                    &mut errors,
+                    &mut detections,
+                );
                 let _ = buf_tx.try_send(buf);
                 n
             }
@@ -730,6 +739,24 @@ struct Lines<'o, 'i> {
     first_line: u64,
     opts: &'o Options,
     prefilter: Option<Prefilter<'i>>,
+    /// Sigma rules over JSON lines (each line's fields under Sigma names).
+    sigma: Option<(&'o SigmaPlan, &'o SigmaNames)>,
+}
+
+/// A visitor feeding one record to the hunter and, named for Sigma, to a
+/// Sigma event.
+struct Tee<'a, 'h> {
+    hunter: &'a mut Hunter<'h>,
+    event: Option<(&'a mut SigmaEvent, &'a SigmaNames)>,
+}
+
+impl crate::event::Visitor for Tee<'_, '_> {
+    fn field(&mut self, name: &str, value: &str, quoted: bool) {
+        self.hunter.field(name, value, quoted);
+        if let Some((e, names)) = &mut self.event {
+            e.push(names.name(name).into_owned(), value.to_owned());
+        }
+    }
 }
 
 impl Lines<'_, '_> {
@@ -740,12 +767,20 @@ impl Lines<'_, '_> {
         hunter: &mut Hunter<'_>,
         json: &mut JsonScanner,
         errors: &mut Vec<ReadError>,
+        detections: &mut Vec<(Place, Detection)>,
     ) {
         let opts = self.opts;
         let mut zeek = zeek.unwrap_or_default();
         let mut n = self.first_line;
         let mut start = 0;
-        let prefilter = self.prefilter.filter(|_| self.format == Format::Json);
+        let sigma = self.sigma.filter(|_| self.format == Format::Json);
+        let mut event = SigmaEvent::default();
+        let mut found = Vec::new();
+        // With Sigma rules every line is read: the prefilter only knows
+        // indicators.
+        let prefilter = self
+            .prefilter
+            .filter(|_| self.format == Format::Json && sigma.is_none());
         // The chunk is read a window of whole lines at a time, so that
         // each window's passes find it in cache: one UTF-8 check of the
         // window (line by line only if it fails) and, for JSON lines with
@@ -809,9 +844,23 @@ impl Lines<'_, '_> {
             }
             hunter.begin(Place::Line(here));
             let outcome = match self.format {
-                Format::Json => json
-                    .scan(line, hunter)
-                    .map_err(|e| format!("not a JSON record: {e}")),
+                Format::Json => {
+                    event.clear();
+                    let mut tee = Tee {
+                        hunter: &mut *hunter,
+                        event: sigma.map(|(_, names)| (&mut event, names)),
+                    };
+                    let r = json
+                        .scan(line, &mut tee)
+                        .map_err(|e| format!("not a JSON record: {e}"));
+                    if r.is_ok()
+                        && let Some((plan, _)) = sigma
+                    {
+                        plan.detect_event(&event, &mut found);
+                        detections.extend(found.drain(..).map(|d| (Place::Line(here), d)));
+                    }
+                    r
+                }
                 Format::Zeek if line.starts_with('#') => {
                     if Arc::make_mut(&mut zeek).line(line) {
                         Ok(())

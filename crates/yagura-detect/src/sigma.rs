@@ -32,6 +32,13 @@ struct File {
 }
 
 impl SigmaNames {
+    /// The built-in mapping for Windows events exported as JSON lines
+    /// (winlogbeat, evtx_dump, Splunk).
+    pub fn json() -> Self {
+        Self::from_toml(include_str!("../mappings/sigma-json.toml"))
+            .unwrap_or_else(|_| Self::evtx())
+    }
+
     /// The built-in mapping for EVTX records.
     pub fn evtx() -> Self {
         Self::from_toml(include_str!("../mappings/sigma-evtx.toml")).unwrap_or_else(|_| {
@@ -770,20 +777,25 @@ impl SigmaPlan {
     /// The rules an EVTX record meets, pushed onto `out`.
     pub fn detect(&self, record: &serde_json::Value, out: &mut Vec<Detection>) {
         let event = SigmaEvent::of_record(record, &self.names);
+        self.detect_event(&event, out);
+    }
+
+    /// The rules an event (fields already under Sigma names) meets.
+    pub fn detect_event(&self, event: &SigmaEvent, out: &mut Vec<Detection>) {
         let channel = event.field("Channel").map(|c| c.to_lowercase());
         let eid = event
             .field("EventID")
             .and_then(|e| e.trim().parse::<u32>().ok());
         let mut candidates: Vec<(usize, usize)> = Vec::new();
-        self.any.candidates(&event, &mut candidates);
+        self.any.candidates(event, &mut candidates);
         if let Some(ch) = &channel {
             if let Some(id) = eid
                 && let Some(b) = self.by_event.get(&(ch.clone(), id))
             {
-                b.candidates(&event, &mut candidates);
+                b.candidates(event, &mut candidates);
             }
             if let Some(b) = self.by_channel.get(ch) {
-                b.candidates(&event, &mut candidates);
+                b.candidates(event, &mut candidates);
             }
         }
         candidates.sort_unstable();
@@ -794,7 +806,7 @@ impl SigmaPlan {
             }
             let p = &self.rules[i];
             let view = Renamed {
-                event: &event,
+                event,
                 rename: &p.routes[j].rename,
             };
             if p.compiled.matches(&view) && p.filters.iter().all(|f| f.matches(&view)) {

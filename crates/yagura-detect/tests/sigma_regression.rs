@@ -11,8 +11,20 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use yagura_detect::event::Visitor;
+use yagura_detect::json::JsonScanner;
 use yagura_detect::read::evtx::{self, EvtxItem};
-use yagura_detect::sigma::{LogSources, RuleFilter, SigmaNames, SigmaPlan};
+use yagura_detect::sigma::{LogSources, RuleFilter, SigmaEvent, SigmaNames, SigmaPlan};
+
+/// A record's fields collected under their Sigma names.
+struct Named<'n>(SigmaEvent, &'n SigmaNames);
+
+impl Visitor for Named<'_> {
+    fn field(&mut self, name: &str, value: &str, _quoted: bool) {
+        self.0
+            .push(self.1.name(name).into_owned(), value.to_owned());
+    }
+}
 use yagura_sigma::yaml::{Yaml, documents};
 
 fn sigma_dir() -> PathBuf {
@@ -131,6 +143,7 @@ fn every_regression_rule_fires_on_its_evtx() {
     let rules = rules_by_id(&dir);
     let cases = cases(&dir);
     let mut misses = Vec::new();
+    let mut json_total = 0;
     for (id, path) in &cases {
         let Some(rule) = rules.get(id) else {
             misses.push(format!("{id}: the rule is not among the rule folders"));
@@ -164,14 +177,43 @@ fn every_regression_rule_fires_on_its_evtx() {
                 rule.title
             ));
         }
+        // The same events as JSON (evtx_dump's form, beside the EVTX file),
+        // one line each, through the JSON-lines naming.
+        let json_path = dir.join(path).with_extension("json");
+        if let Ok(text) = std::fs::read_to_string(&json_path) {
+            json_total += 1;
+            let names = SigmaNames::json();
+            let mut json_hit = false;
+            for v in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>() {
+                let line = serde_json::to_string(&v.expect("JSON")).expect("serialize");
+                let mut event = Named(SigmaEvent::default(), &names);
+                JsonScanner::new()
+                    .scan(&line, &mut event)
+                    .expect("a JSON record");
+                let mut out = Vec::new();
+                plan.detect_event(&event.0, &mut out);
+                json_hit |= !out.is_empty();
+            }
+            if !json_hit {
+                misses.push(format!(
+                    "{id} ({}): its JSON events do not match",
+                    rule.title
+                ));
+            }
+        }
     }
     for m in &misses {
         println!("miss: {m}");
     }
-    let fired = cases.len() - misses.len();
+    let json_misses = misses.iter().filter(|m| m.contains("JSON")).count();
+    let fired = cases.len() - (misses.len() - json_misses);
     println!(
         "{fired}/{} regression rules fire on their EVTX files",
         cases.len()
+    );
+    println!(
+        "{}/{json_total} fire on the same events as JSON lines",
+        json_total - json_misses
     );
     assert!(
         cases.len() >= 150,

@@ -50,6 +50,22 @@ detection:
     condition: selection and not filter
 ";
 
+/// `yagura hunt --sigma RULE LOG` as JSON lines, which must succeed with
+/// hits.
+fn timeline(d: &Path, rule: &str, log: &str) -> Vec<serde_json::Value> {
+    let o = yagura(
+        d,
+        &["hunt", "--quiet", "--output", "jsonl", "--sigma", rule, log],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    rows(&o.stdout)
+}
+
 fn rows(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)
         .lines()
@@ -66,19 +82,7 @@ fn a_timeline_row_per_hit_with_4688_read_as_process_creation() {
     let rule = d.join("rundll32.yml");
     std::fs::write(&rule, RUNDLL32).expect("rule");
     let (rule, log) = (p(&rule), p(&log));
-    let o = yagura(
-        &d,
-        &[
-            "hunt", "--quiet", "--output", "jsonl", "--sigma", &rule, &log,
-        ],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let rows = rows(&o.stdout);
+    let rows = timeline(&d, &rule, &log);
     assert!(!rows.is_empty());
     for r in &rows {
         assert_eq!(r["channel"], "Security");
@@ -357,5 +361,42 @@ fn an_event_count_correlation_over_a_password_guessing_log() {
     );
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("`no_such` is not among the rules that run")
+    );
+}
+
+#[test]
+fn the_same_rules_over_json_exports_of_windows_events() {
+    let d = dir("json");
+    let rule = d.join("rundll32.yml");
+    std::fs::write(&rule, RUNDLL32).expect("rule");
+    // winlogbeat (ECS), evtx_dump, and a line no rule matches.
+    let lines = concat!(
+        r#"{"@timestamp":"2026-11-30T10:00:00.000Z","winlog":{"channel":"Security","event_id":4688,"computer_name":"ws1","event_data":{"NewProcessName":"C:\\Windows\\System32\\rundll32.exe","CommandLine":"rundll32.exe"}}}"#,
+        "\n",
+        r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Sysmon"}},"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws2","TimeCreated":{"#attributes":{"SystemTime":"2026-11-30T10:00:01Z"}}},"EventData":{"Image":"C:\\Windows\\System32\\rundll32.exe","CommandLine":"rundll32.exe"}}}"##,
+        "\n",
+        r#"{"winlog":{"channel":"Security","event_id":4688,"event_data":{"NewProcessName":"C:\\Windows\\notepad.exe"}}}"#,
+        "\n",
+    );
+    let log = d.join("events.jsonl");
+    std::fs::write(&log, lines).expect("log");
+    let (rule, log) = (p(&rule), p(&log));
+    let rows = timeline(&d, &rule, &log);
+    let got: Vec<(u64, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["record"].as_u64().expect("line"),
+                r["computer"].as_str().expect("computer"),
+                r["timestamp"].as_str().expect("time"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "ws1", "2026-11-30T10:00:00.000Z"),
+            (2, "ws2", "2026-11-30T10:00:01Z")
+        ]
     );
 }

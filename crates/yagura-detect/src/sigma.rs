@@ -122,6 +122,13 @@ pub struct SigmaEvent {
 }
 
 impl SigmaEvent {
+    /// Calls `f` with each value, case-folded.
+    pub fn each_folded(&self, f: &mut dyn FnMut(&str)) {
+        for (_, v, folded) in &self.fields {
+            f(folded.as_deref().unwrap_or(v));
+        }
+    }
+
     /// Clears the event for the next record.
     pub fn clear(&mut self) {
         self.fields.clear();
@@ -462,21 +469,48 @@ pub struct SigmaPlan {
     names: SigmaNames,
 }
 
-/// The rules one kind of event meets, `(rule, route)` each: those run on
-/// every such event, and those gated by their necessary literals (one
-/// Aho-Corasick automaton per event field over every gated rule's
-/// literals in it), run only when one is found.
+/// The rules one kind of event meets, `(rule, route)` each, indexed the
+/// first time such an event comes (most kinds never do in a given hunt,
+/// and building their automata is most of what loading rules costs).
 #[derive(Debug, Default)]
 struct Bucket {
+    entries: Vec<(usize, usize)>,
+    index: std::sync::OnceLock<Index>,
+}
+
+impl Bucket {
+    fn new(entries: Vec<(usize, usize)>) -> Self {
+        Bucket {
+            entries,
+            index: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The entries `event` may match, pushed onto `out`.
+    fn candidates(&self, rules: &[Planned], event: &SigmaEvent, out: &mut Vec<(usize, usize)>) {
+        if self.entries.is_empty() {
+            return;
+        }
+        self.index
+            .get_or_init(|| Index::new(&self.entries, rules))
+            .candidates(event, out);
+    }
+}
+
+/// A bucket's rules: those run on every event, and those gated by their
+/// necessary literals (one Aho-Corasick automaton per event field over
+/// every gated rule's literals in it), run only when one is found.
+#[derive(Debug, Default)]
+struct Index {
     always: Vec<(usize, usize)>,
     gated: Vec<(usize, usize)>,
     /// (event field, automaton, the gated entry of each pattern).
     fields: Vec<(String, aho_corasick::AhoCorasick, Vec<u32>)>,
 }
 
-impl Bucket {
+impl Index {
     fn new(entries: &[(usize, usize)], rules: &[Planned]) -> Self {
-        let mut b = Bucket::default();
+        let mut b = Index::default();
         let mut lits: HashMap<String, (Vec<String>, Vec<u32>)> = HashMap::new();
         for &(i, j) in entries {
             let p = &rules[i];
@@ -525,10 +559,15 @@ impl Bucket {
         }
         let mut on = vec![false; self.gated.len()];
         for (field, ac, owners) in &self.fields {
-            if let Some(v) = event.folded(field) {
-                for m in ac.find_overlapping_iter(v.as_ref()) {
+            let mut mark = |v: &str| {
+                for m in ac.find_overlapping_iter(v) {
                     on[owners[m.pattern().as_usize()] as usize] = true;
                 }
+            };
+            if field == yagura_sigma::ANY_FIELD {
+                event.each_folded(&mut mark);
+            } else if let Some(v) = event.folded(field) {
+                mark(&v);
             }
         }
         out.extend(
@@ -729,9 +768,6 @@ impl SigmaPlan {
                 }
             }
         }
-        let by_event: Vec<_> = by_event.into_iter().collect();
-        let by_channel: Vec<_> = by_channel.into_iter().collect();
-        let planned_ref = &planned;
         let (correlations, silent, wanted) =
             crate::correlate::plan(correlations, &planned, filter, &mut report);
         report.loaded += correlations.len();
@@ -739,13 +775,15 @@ impl SigmaPlan {
             correlations,
             silent,
             wanted,
-            by_event: par_map(by_event, |(k, v)| (k, Bucket::new(&v, planned_ref)))
+            by_event: by_event
                 .into_iter()
+                .map(|(k, v)| (k, Bucket::new(v)))
                 .collect(),
-            by_channel: par_map(by_channel, |(k, v)| (k, Bucket::new(&v, planned_ref)))
+            by_channel: by_channel
                 .into_iter()
+                .map(|(k, v)| (k, Bucket::new(v)))
                 .collect(),
-            any: Bucket::new(&any, &planned),
+            any: Bucket::new(any),
             rules: planned,
             names,
         };
@@ -787,15 +825,15 @@ impl SigmaPlan {
             .field("EventID")
             .and_then(|e| e.trim().parse::<u32>().ok());
         let mut candidates: Vec<(usize, usize)> = Vec::new();
-        self.any.candidates(event, &mut candidates);
+        self.any.candidates(&self.rules, event, &mut candidates);
         if let Some(ch) = &channel {
             if let Some(id) = eid
                 && let Some(b) = self.by_event.get(&(ch.clone(), id))
             {
-                b.candidates(event, &mut candidates);
+                b.candidates(&self.rules, event, &mut candidates);
             }
             if let Some(b) = self.by_channel.get(ch) {
-                b.candidates(event, &mut candidates);
+                b.candidates(&self.rules, event, &mut candidates);
             }
         }
         candidates.sort_unstable();

@@ -20,5 +20,5 @@ pub use correlation::{
     BaseHit, Bounds, Correlation, CorrelationHit, CorrelationKind, correlate, timespan,
 };
 pub use detection::{Detection, FieldMatch, Modifier, Piece, Selection, Value};
-pub use matcher::{Compiled, Event, Necessary, fold};
+pub use matcher::{ANY_FIELD, Compiled, Event, Necessary, fold};
 pub use rule::{Document, Filter, Level, LogSource, Rule, RuleError, Status, load, load_documents};

@@ -721,8 +721,12 @@ impl Item {
     }
 }
 
-/// `(field, literal)` pairs, one of which an event must hold for a match.
+/// `(field, literal)` pairs, one of which an event must hold for a match;
+/// the field [`ANY_FIELD`] means any of the event's values (keywords).
 pub type Necessary = Vec<(String, String)>;
+
+/// The field of a necessary literal that any value may hold.
+pub const ANY_FIELD: &str = "*";
 
 /// The stronger of two necessary conditions: the one whose shortest
 /// literal is longest (fewer chance hits).
@@ -765,6 +769,20 @@ impl Compiled {
                     better(best, n)
                 })
             })),
+            // Keywords are looked for in every value: `ANY_FIELD`.
+            Sel::Keywords(Test::Str { pats, all, .. }) => {
+                let lits: Option<Vec<String>> = pats.iter().map(Pattern::literal).collect();
+                let mut lits = lits?;
+                if *all {
+                    let best = lits.iter().max_by_key(|l| l.len()).cloned()?;
+                    lits = vec![best];
+                }
+                Some(
+                    lits.into_iter()
+                        .map(|l| (ANY_FIELD.to_owned(), l))
+                        .collect(),
+                )
+            }
             Sel::Keywords(_) => None,
         }
     }
@@ -999,11 +1017,19 @@ mod tests {
             r.necessary(),
             Some(vec![("Y".to_owned(), "abcdef".to_owned())])
         );
-        // A selection without literals, a negation, or keywords: none.
+        // Keywords: in any value.
+        let r = rule("  k:\n    - 'Mimikatz'\n    - 'sekurlsa'\n  condition: k\n");
+        assert_eq!(
+            r.necessary(),
+            Some(vec![
+                (ANY_FIELD.to_owned(), "mimikatz".to_owned()),
+                (ANY_FIELD.to_owned(), "sekurlsa".to_owned())
+            ])
+        );
+        // A selection without literals, or a negation: none.
         for d in [
             "  a:\n    X|re: 'a.*b'\n  condition: a\n",
             "  a:\n    X: 'ab'\n  condition: not a\n",
-            "  k:\n    - 'mimikatz'\n  condition: k\n",
             "  a:\n    X: 'ab'\n  b:\n    Y|exists: true\n  condition: a or b\n",
         ] {
             assert_eq!(rule(d).necessary(), None, "{d}");

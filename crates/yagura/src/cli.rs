@@ -55,7 +55,8 @@ enum Command {
     /// through the sharing policy, every decision audited.
     Export(ExportArgs),
     /// Look through logs for known-bad values: JSON lines, Zeek, syslog/CEF/LEEF,
-    /// CSV, EVTX (plain, gzip, zstd), against the store's indicators or IOC files.
+    /// CSV, EVTX (plain, gzip, zstd), against the store's indicators or IOC files,
+    /// and run Sigma rules over Windows events (EVTX, JSON exports) as a timeline.
     /// Exit code 0 with hits, 1 without, 2 on an error.
     Hunt(HuntArgs),
     /// Run the hub: TAXII 2.1 over HTTP on the embedded store.

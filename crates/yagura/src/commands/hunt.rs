@@ -83,8 +83,9 @@ pub(crate) struct HuntArgs {
     /// hashes, emails).
     #[arg(long, value_name = "FILE")]
     iocs: Vec<PathBuf>,
-    /// Run the Sigma rules of this file or folder (repeatable; folders
-    /// walked for `.yml` / `.yaml`) over EVTX records.
+    /// Run the Sigma rules (detection, correlation, meta-filter) of this
+    /// file or folder (repeatable; folders walked for `.yml` / `.yaml`)
+    /// over EVTX records and JSON exports of Windows events.
     #[arg(long, value_name = "PATH")]
     sigma: Vec<PathBuf>,
     /// Run only Sigma rules of this level or above.

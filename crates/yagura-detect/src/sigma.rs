@@ -122,6 +122,11 @@ pub struct SigmaEvent {
 }
 
 impl SigmaEvent {
+    /// The fields in order, as (Sigma name, value).
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(n, v, _)| (n.as_str(), v.as_str()))
+    }
+
     /// Calls `f` with each value, case-folded.
     pub fn each_folded(&self, f: &mut dyn FnMut(&str)) {
         for (_, v, folded) in &self.fields {

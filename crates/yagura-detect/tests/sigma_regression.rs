@@ -8,9 +8,12 @@
 //! mapping. Prints N/N and every miss; skipped, saying so, when the corpus
 //! is absent.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::collections::HashMap;
+use std::path::Path;
+
+use common::{sigma_dir, walk};
 use yagura_detect::event::Visitor;
 use yagura_detect::json::JsonScanner;
 use yagura_detect::read::evtx::{self, EvtxItem};
@@ -26,25 +29,6 @@ impl Visitor for Named<'_> {
     }
 }
 use yagura_sigma::yaml::{Yaml, documents};
-
-fn sigma_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sigma")
-}
-
-fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, ext, out);
-        } else if p.to_string_lossy().ends_with(ext) {
-            out.push(p);
-        }
-    }
-}
 
 /// Every rule of the rule folders, by id.
 fn rules_by_id(dir: &Path) -> HashMap<String, yagura_sigma::Rule> {

@@ -430,7 +430,7 @@ mod tests {
             h(0, 10, "bob", "", 2),
             h(0, 20, "alice", "", 3),
             h(0, 50, "bob", "", 4),
-            // Outside bob's window from 0 but inside the one from 10.
+            // After the window that fired, bob starts afresh.
             h(0, 65, "bob", "", 5),
             h(0, 200, "bob", "", 6),
         ];

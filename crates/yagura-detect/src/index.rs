@@ -64,7 +64,7 @@ struct Bits {
 }
 
 impl Bits {
-    fn of(hashes: impl ExactSizeIterator<Item = u64>) -> Self {
+    fn of(hashes: Vec<u64>) -> Self {
         let bits = (hashes.len().saturating_mul(32))
             .next_power_of_two()
             .clamp(1 << 12, 1 << 23);
@@ -282,13 +282,7 @@ impl IndexBuilder {
         let nets6 = tidy(self.nets6);
         let lengths4 = lengths(&nets4);
         let segments4 = Segments::of(&nets4, &lengths4);
-        let v4_bits = Bits::of(
-            self.v4
-                .keys()
-                .map(|&a| hash_v4(a))
-                .collect::<Vec<_>>()
-                .into_iter(),
-        );
+        let v4_bits = Bits::of(self.v4.keys().map(|&a| hash_v4(a)).collect());
         let mut nets16 = vec![0u64; (1 << 16) / 64];
         for &(p, net) in nets4.keys() {
             let first = net >> 16;
@@ -306,8 +300,7 @@ impl IndexBuilder {
             ]
             .iter()
             .flat_map(|&k| self.exact[k as usize].keys().map(|v| hash_str(v)))
-            .collect::<Vec<_>>()
-            .into_iter(),
+            .collect(),
         );
         let tails = if self.domains.keys().any(|d| !d.contains('.')) {
             None
@@ -324,8 +317,7 @@ impl IndexBuilder {
             tails
                 .iter()
                 .flat_map(|t| t.keys().map(|k| hash_str(k)))
-                .collect::<Vec<_>>()
-                .into_iter(),
+                .collect(),
         );
         IndicatorIndex {
             v4_bits,

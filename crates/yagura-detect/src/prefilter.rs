@@ -188,13 +188,9 @@ impl<'i> Prefilter<'i> {
                 flags |= k;
                 i += 1;
             }
-            let len = i - start;
-            let hashy = flags & !HEXLETTER == 0 && matches!(len, 32 | 40 | 64 | 128);
             // Separators are ASCII: token bounds are character bounds.
-            if len >= 3
-                && (hashy || flags & (DOT | COLON | EQ | AT) != 0)
-                && let Some(t) = line.get(start..i)
-                && self.token(t, flags)
+            if let Some(t) = line.get(start..i)
+                && self.candidate(t, flags)
             {
                 return true;
             }
@@ -316,7 +312,13 @@ impl<'i> Prefilter<'i> {
         if let Some(a) = parse_v4(t) {
             return self.lookup_v4(a);
         }
-        let flags = flags_of(t);
+        self.candidate(t, flags_of(t))
+    }
+
+    /// Whether a token with these byte classes can be an observable (3
+    /// characters or more, with a `.`, `:`, `=` or `@`, or hex digits of a
+    /// hash's length) and hits.
+    fn candidate(&self, t: &str, flags: u8) -> bool {
         let len = t.len();
         let hashy = flags & !HEXLETTER == 0 && matches!(len, 32 | 40 | 64 | 128);
         len >= 3 && (hashy || flags & (DOT | COLON | EQ | AT) != 0) && self.token(t, flags)

@@ -36,18 +36,13 @@ impl SigmaNames {
     /// (winlogbeat, evtx_dump, Splunk).
     pub fn json() -> Self {
         Self::from_toml(include_str!("../mappings/sigma-json.toml"))
-            .unwrap_or_else(|_| Self::evtx())
+            .expect("the built-in mappings are valid")
     }
 
     /// The built-in mapping for EVTX records.
     pub fn evtx() -> Self {
-        Self::from_toml(include_str!("../mappings/sigma-evtx.toml")).unwrap_or_else(|_| {
-            SigmaNames {
-                strip: Vec::new(),
-                names: HashMap::new(),
-                remove_spaces: false,
-            }
-        })
+        Self::from_toml(include_str!("../mappings/sigma-evtx.toml"))
+            .expect("the built-in mappings are valid")
     }
 
     /// A mapping from TOML text.
@@ -219,10 +214,8 @@ pub struct LogSources {
 impl LogSources {
     /// The built-in table.
     pub fn built_in() -> Self {
-        Self::from_toml(include_str!("../mappings/sigma-logsources.toml")).unwrap_or(LogSources {
-            service: HashMap::new(),
-            category: HashMap::new(),
-        })
+        Self::from_toml(include_str!("../mappings/sigma-logsources.toml"))
+            .expect("the built-in table is valid")
     }
 
     /// A table from TOML text.
@@ -896,6 +889,17 @@ fn details(rule: &yagura_sigma::Rule, event: &dyn yagura_sigma::Event) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_mappings_are_valid() {
+        for text in [
+            include_str!("../mappings/sigma-evtx.toml"),
+            include_str!("../mappings/sigma-json.toml"),
+        ] {
+            assert!(SigmaNames::from_toml(text).is_ok());
+        }
+        assert!(LogSources::from_toml(include_str!("../mappings/sigma-logsources.toml")).is_ok());
+    }
 
     #[test]
     fn record_fields_take_sigma_names() {

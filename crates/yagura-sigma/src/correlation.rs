@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::rule::Level;
+use crate::rule::{self, Level};
 use crate::yaml::Yaml;
 
 /// The kind of correlation.
@@ -203,25 +203,18 @@ pub(crate) fn correlation(d: &Yaml, c: &Yaml) -> Result<Correlation, String> {
             aliases.insert(alias.clone(), m);
         }
     }
-    let level = match text(d, "level") {
-        None => None,
-        Some(l) => Some(Level::parse(&l).ok_or_else(|| format!("level: unknown `{l}`"))?),
-    };
-    let tags = match d.get("tags") {
-        Some(Yaml::Seq(t)) => t.iter().filter_map(Yaml::as_scalar_text).collect(),
-        _ => Vec::new(),
-    };
     let generate = match c.get("generate") {
         None | Some(Yaml::Null) => false,
         Some(Yaml::Bool(b)) => *b,
         Some(_) => return Err("correlation.generate: true or false".into()),
     };
+    // The metadata is read as a detection rule's.
     Ok(Correlation {
-        id: text(d, "id"),
-        name: text(d, "name"),
-        title: text(d, "title").ok_or("title: missing")?,
-        level,
-        tags,
+        id: rule::text(d, "id")?,
+        name: rule::text(d, "name")?,
+        title: rule::text(d, "title")?.ok_or("title: missing")?,
+        level: rule::level(d)?,
+        tags: rule::texts(d, "tags")?,
         kind,
         rules,
         group_by: list(c, "group-by")?,

@@ -223,7 +223,17 @@ pub fn load_documents(text: &str) -> Vec<Result<Document, RuleError>> {
         .collect()
 }
 
-fn text(d: &Yaml, key: &str) -> Result<Option<String>, String> {
+/// A rule's (or correlation's) `level`.
+pub(crate) fn level(d: &Yaml) -> Result<Option<Level>, String> {
+    match text(d, "level")? {
+        None => Ok(None),
+        Some(s) => Level::parse(&s)
+            .map(Some)
+            .ok_or_else(|| format!("level: unknown `{s}`")),
+    }
+}
+
+pub(crate) fn text(d: &Yaml, key: &str) -> Result<Option<String>, String> {
     match d.get(key) {
         None | Some(Yaml::Null) => Ok(None),
         Some(v) => v
@@ -233,7 +243,7 @@ fn text(d: &Yaml, key: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn texts(d: &Yaml, key: &str) -> Result<Vec<String>, String> {
+pub(crate) fn texts(d: &Yaml, key: &str) -> Result<Vec<String>, String> {
     match d.get(key) {
         None | Some(Yaml::Null) => Ok(Vec::new()),
         Some(Yaml::Seq(items)) => items
@@ -257,10 +267,7 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
         None => None,
         Some(s) => Some(Status::parse(&s).ok_or_else(|| format!("status: unknown `{s}`"))?),
     };
-    let level = match text(d, "level")? {
-        None => None,
-        Some(s) => Some(Level::parse(&s).ok_or_else(|| format!("level: unknown `{s}`"))?),
-    };
+    let level = level(d)?;
     let logsource = match d.get("logsource") {
         Some(ls @ Yaml::Map(_)) => LogSource {
             product: text(ls, "product").map_err(|e| format!("logsource.{e}"))?,

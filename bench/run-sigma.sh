@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Sigma over EVTX (issue 6): `yagura hunt --sigma` with SigmaHQ's Windows
-# rules over ../shared/data/evtx, and the same rules and files through
-# Chainsaw when CHAINSAW points to its binary (and CHAINSAW_MAPPING to its
-# `mappings/sigma-event-logs-all.yml`), in one run.
+# rules over ../shared/data/evtx, and in the same run:
+# - the same rules and files through Chainsaw when CHAINSAW points to its
+#   binary (and CHAINSAW_MAPPING to its `mappings/sigma-event-logs-all.yml`);
+# - Hayabusa with its own rule set when HAYABUSA points to its binary and
+#   HAYABUSA_RULES to its rules folder (hayabusa-rules: `sigma/`,
+#   `hayabusa/`, `config/`), and then Hayabusa and Yagura each with that
+#   set's `sigma/` folder alone (the same rules for both; the hits of this
+#   pair are compared per rule by bench/agree-hayabusa.py).
 #
 #   bench/run-sigma.sh [RUNS]                (default 5 runs each)
-#   CHAINSAW=/path/to/chainsaw CHAINSAW_MAPPING=/path/to/mapping.yml bench/run-sigma.sh
+#   CHAINSAW=/path/to/chainsaw CHAINSAW_MAPPING=/path/to/mapping.yml \
+#   HAYABUSA=/path/to/hayabusa HAYABUSA_RULES=/path/to/rules bench/run-sigma.sh 3
 #
-# Chainsaw is built by whoever runs this, from its public source, outside
-# this repository: this script only runs a binary it is given. Prints the
-# median wall time of each tool, events per second, peak RSS and the number
-# of hits.
+# Chainsaw and Hayabusa are built by whoever runs this, from their public
+# source, outside this repository: this script only runs binaries it is
+# given. Prints the median wall time of each tool, events per second, peak
+# RSS and the number of hits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
@@ -58,4 +64,30 @@ ev, t, rss, hits, yt = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), s
 print(f"chainsaw hunt --sigma {t:6.2f} s  {ev / t:9,.0f} events/s  {rss / 1024:6.0f} MB  {hits} hits")
 print(f"yagura vs chainsaw: {t / yt:.1f}x faster")
 PY
+fi
+if [ -n "${HAYABUSA:-}" ]; then
+  [ -n "${HAYABUSA_RULES:-}" ] || { echo "HAYABUSA_RULES is needed with HAYABUSA" >&2; exit 2; }
+  hayabusa() { # rules-folder output
+    "$HAYABUSA" json-timeline -d "$EVTX" -r "$1" -c "$HAYABUSA_RULES/config" -L -o "$2" -w -q -C -K -N -Q
+  }
+  read -r ht hrss < <(measure hayabusa hayabusa "$HAYABUSA_RULES" "$OUT/hayabusa.jsonl")
+  hhits=$(wc -l < "$OUT/hayabusa.jsonl")
+  read -r hst hsrss < <(measure hayabusa-sigma hayabusa "$HAYABUSA_RULES/sigma" "$OUT/hayabusa-sigma.jsonl")
+  hshits=$(wc -l < "$OUT/hayabusa-sigma.jsonl")
+  read -r yst ysrss < <(measure yagura-hsigma "$Y" hunt --quiet --output jsonl --sigma "$HAYABUSA_RULES/sigma" "${FILES[@]}")
+  yshits=$(wc -l < "$OUT/yagura-hsigma.out")
+  yloaded=$(grep -o '[0-9]* rules run, [0-9]* cannot run' "$OUT/yagura-hsigma.err" | tail -1 || true)
+  python3 - "$events" "$yt" "$ht" "$hrss" "$hhits" "$hst" "$hsrss" "$hshits" "$yst" "$ysrss" "$yshits" "$yloaded" <<'PY'
+import sys
+a = sys.argv[1:]
+ev, yt = int(a[0]), float(a[1])
+ht, hrss, hhits, hst, hsrss, hshits, yst, ysrss, yshits = a[2:11]
+ht, hst, yst = float(ht), float(hst), float(yst)
+print(f"hayabusa, its rules    {ht:6.2f} s  {ev / ht:9,.0f} events/s  {int(hrss) / 1024:6.0f} MB  {hhits} hits")
+print(f"yagura (SigmaHQ) vs hayabusa (its rules): {ht / yt:.1f}x faster")
+print(f"hayabusa, its sigma/   {hst:6.2f} s  {ev / hst:9,.0f} events/s  {int(hsrss) / 1024:6.0f} MB  {hshits} hits")
+print(f"yagura, the same sigma/ {yst:5.2f} s  {ev / yst:9,.0f} events/s  {int(ysrss) / 1024:6.0f} MB  {yshits} hits ({a[11]})")
+print(f"same rules: yagura vs hayabusa: {hst / yst:.1f}x faster")
+PY
+  python3 bench/agree-hayabusa.py "$OUT/hayabusa-sigma.jsonl" "$OUT/yagura-hsigma.out" "$HAYABUSA_RULES/config/exclude_rules.txt" | head -3
 fi

@@ -137,6 +137,15 @@ impl<'i> Hunter<'i> {
         }
     }
 
+    /// Moves the event begun last to `place`, for a record whose place is
+    /// known only once it is read (an EVTX record's own EventRecordID).
+    pub fn relocate(&mut self, place: Place) {
+        self.place = place;
+        for f in &mut self.findings[self.first..] {
+            f.place = place;
+        }
+    }
+
     /// Counts an event that was not read (nothing in it can hit).
     pub fn pass(&mut self) {
         self.events += 1;

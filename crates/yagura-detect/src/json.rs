@@ -29,6 +29,9 @@ impl std::fmt::Display for JsonError {
 pub struct JsonScanner {
     path: String,
     scratch: String,
+    /// Names as an EVTX record's JSON rendering needs them (see
+    /// [`JsonScanner::evtx`]).
+    evtx: bool,
 }
 
 struct Cursor<'a> {
@@ -255,6 +258,17 @@ impl JsonScanner {
         Self::default()
     }
 
+    /// A scanner for the JSON the `evtx` crate renders a record as: the
+    /// `Event` root is not part of the names, `#attributes` and `#text`
+    /// belong to their element (`System.Provider.Name`,
+    /// `EventData.Data`), and `null` values are no field at all.
+    pub fn evtx() -> Self {
+        Self {
+            evtx: true,
+            ..Self::default()
+        }
+    }
+
     /// Scans one record (a JSON object, alone on its line), calling
     /// `visitor.field` for each leaf value. On an error the visitor may
     /// have seen part of the record.
@@ -298,12 +312,17 @@ impl JsonScanner {
         loop {
             c.expect(b'"', "expected a member name")?;
             let key = c.string(&mut self.scratch)?;
-            if base > 0 {
-                self.path.push('.');
-            }
-            match key {
-                Ok(k) => self.path.push_str(k),
-                Err(()) => self.path.push_str(&self.scratch),
+            let key = match key {
+                Ok(k) => k,
+                Err(()) => self.scratch.as_str(),
+            };
+            let named = !self.evtx
+                || !(key == "#attributes" || key == "#text" || (depth == 1 && key == "Event"));
+            if named {
+                if !self.path.is_empty() {
+                    self.path.push('.');
+                }
+                self.path.push_str(key);
             }
             c.expect(b':', "expected ':'")?;
             self.value(c, v, depth)?;
@@ -364,7 +383,9 @@ impl JsonScanner {
             }
             Some(_) => {
                 let t = c.scalar()?;
-                v.field(&self.path, t, false);
+                if !(self.evtx && t == "null") {
+                    v.field(&self.path, t, false);
+                }
             }
             None => return Err(err(c.i, "unexpected end of line")),
         }

@@ -744,17 +744,21 @@ struct Lines<'o, 'i> {
 }
 
 /// A visitor feeding one record to the hunter and, named for Sigma, to a
-/// Sigma event.
+/// Sigma event; it notes an EVTX record's own id on the way.
 struct Tee<'a, 'h> {
     hunter: &'a mut Hunter<'h>,
     event: Option<(&'a mut SigmaEvent, &'a SigmaNames)>,
+    record_id: Option<u64>,
 }
 
 impl crate::event::Visitor for Tee<'_, '_> {
     fn field(&mut self, name: &str, value: &str, quoted: bool) {
         self.hunter.field(name, value, quoted);
         if let Some((e, names)) = &mut self.event {
-            e.push(names.name(name).into_owned(), value.to_owned());
+            e.push_renamed(names, name, value);
+        }
+        if name == "System.EventRecordID" {
+            self.record_id = value.trim().parse().ok();
         }
     }
 }
@@ -849,6 +853,7 @@ impl Lines<'_, '_> {
                     let mut tee = Tee {
                         hunter: &mut *hunter,
                         event: sigma.map(|(_, names)| (&mut event, names)),
+                        record_id: None,
                     };
                     let r = json
                         .scan(line, &mut tee)
@@ -911,29 +916,45 @@ fn whole(
     let strict = opts.strict;
     let failed = match format {
         Format::Evtx => {
-            let mut name = String::new();
+            let mut scanner = JsonScanner::evtx();
+            let mut event = SigmaEvent::default();
             let mut each = |item| {
                 if stop.load(Ordering::Relaxed) {
                     return false;
                 }
                 match item {
-                    read::evtx::EvtxItem::Record(header_id, data) => {
+                    read::evtx::EvtxItem::Record(header_id, json) => {
+                        hunter.begin(Place::Record(header_id));
+                        event.clear();
+                        let mut tee = Tee {
+                            hunter,
+                            event: sigma.map(|p| (&mut event, p.names())),
+                            record_id: None,
+                        };
+                        let read = scanner.scan(&json, &mut tee);
                         // The record's own EventRecordID, as Windows,
                         // Hayabusa and Chainsaw show it (an exported log's
                         // record headers are numbered afresh).
-                        let id = data
-                            .pointer("/System/EventRecordID")
-                            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()))
-                            .unwrap_or(header_id);
-                        hunter.begin(Place::Record(id));
-                        name.clear();
-                        read::evtx::flatten(&mut name, &data, *hunter);
-                        hunter.end();
-                        if let Some(plan) = sigma {
-                            plan.detect(&data, &mut hits);
-                            detections.extend(hits.drain(..).map(|d| (Place::Record(id), d)));
+                        let place = Place::Record(tee.record_id.unwrap_or(header_id));
+                        match read {
+                            Ok(()) => {
+                                hunter.relocate(place);
+                                hunter.end();
+                                if let Some(plan) = sigma {
+                                    plan.detect_event(&event, &mut hits);
+                                    detections.extend(hits.drain(..).map(|d| (place, d)));
+                                }
+                                true
+                            }
+                            Err(e) => {
+                                hunter.abort();
+                                errors.push(ReadError {
+                                    place: Some(place),
+                                    message: format!("the record cannot be read: {e}"),
+                                });
+                                !strict
+                            }
                         }
-                        true
                     }
                     read::evtx::EvtxItem::Error(place, message) => {
                         errors.push(ReadError {

@@ -18,6 +18,8 @@ pub struct SigmaNames {
     strip: Vec<Vec<String>>,
     names: HashMap<String, String>,
     remove_spaces: bool,
+    /// Tells mappings apart (a clone names as its original does).
+    serial: u64,
 }
 
 #[derive(Deserialize)]
@@ -60,10 +62,12 @@ impl SigmaNames {
                     .collect()
             })
             .collect();
+        static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(SigmaNames {
             strip,
             names: f.names,
             remove_spaces: f.remove_spaces,
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -107,82 +111,211 @@ impl SigmaNames {
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
-/// One event's fields by their Sigma names (a name given twice keeps its
-/// first value for field tests; every value counts for keywords), each
+/// One event's fields by their Sigma names (a name given more than once,
+/// as EVTX's unnamed `<Data>`, matches when one of its values does; its
+/// first value is the one shown and compared with other fields), each
 /// also kept case-folded, once for all the rules.
+///
+/// Made to be cleared and refilled, record after record, without
+/// allocating: values live in one text buffer, names are interned (and a
+/// record's own field names remembered with the Sigma name they take), and
+/// the lookup table is indexed by name id.
 #[derive(Debug, Default, Clone)]
 pub struct SigmaEvent {
-    fields: Vec<(String, String, Option<String>)>,
-    index: FastMap<String, usize>,
+    /// Every value, then its folded form where folding changes it.
+    text: String,
+    fields: Vec<Slot>,
+    /// Sigma name → id.
+    ids: FastMap<Box<str>, u32>,
+    /// Id → Sigma name.
+    names: Vec<Box<str>>,
+    /// Id → 1 + the index in `fields` of its first value (0: absent).
+    first: Vec<u32>,
+    /// Id → 1 + the index in `fields` of its last value.
+    last: Vec<u32>,
+    /// A record field's name → the id of its Sigma name, under the
+    /// mapping of serial `mapping`.
+    renamed: FastMap<Box<str>, u32>,
+    mapping: u64,
 }
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    id: u32,
+    value: (u32, u32),
+    folded: (u32, u32),
+    /// 1 + the index of the name's next value (0: none).
+    next: u32,
+}
+
+/// How many names an event remembers before it starts afresh (a JSON
+/// source may name its fields without end).
+const MAX_NAMES: usize = 1 << 16;
 
 impl SigmaEvent {
     /// The fields in order, as (Sigma name, value).
     pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v, _)| (n.as_str(), v.as_str()))
+        self.fields
+            .iter()
+            .map(|f| (&*self.names[f.id as usize], self.at(f.value)))
+    }
+
+    fn at(&self, (a, b): (u32, u32)) -> &str {
+        &self.text[a as usize..b as usize]
     }
 
     /// Calls `f` with each value, case-folded.
     pub fn each_folded(&self, f: &mut dyn FnMut(&str)) {
-        for (_, v, folded) in &self.fields {
-            f(folded.as_deref().unwrap_or(v));
+        for s in &self.fields {
+            f(self.at(s.folded));
         }
     }
 
     /// Clears the event for the next record.
     pub fn clear(&mut self) {
+        for f in &self.fields {
+            self.first[f.id as usize] = 0;
+            self.last[f.id as usize] = 0;
+        }
         self.fields.clear();
-        self.index.clear();
+        self.text.clear();
+        if self.names.len() > MAX_NAMES {
+            self.ids.clear();
+            self.names.clear();
+            self.first.clear();
+            self.last.clear();
+            self.renamed.clear();
+        }
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        self.first.push(0);
+        self.last.push(0);
+        id
+    }
+
+    fn push_id(&mut self, id: u32, value: &str) {
+        let a = self.text.len() as u32;
+        self.text.push_str(value);
+        let b = self.text.len() as u32;
+        let folded = if yagura_sigma::needs_folding(value) {
+            yagura_sigma::fold_into(value, &mut self.text);
+            (b, self.text.len() as u32)
+        } else {
+            (a, b)
+        };
+        let here = self.fields.len() as u32 + 1;
+        match self.last[id as usize] {
+            0 => self.first[id as usize] = here,
+            prev => self.fields[prev as usize - 1].next = here,
+        }
+        self.last[id as usize] = here;
+        self.fields.push(Slot {
+            id,
+            value: (a, b),
+            folded,
+            next: 0,
+        });
     }
 
     /// Adds a field under its Sigma name.
-    pub fn push(&mut self, name: String, value: String) {
-        let at = self.fields.len();
-        self.index.entry(name.clone()).or_insert(at);
-        let folded = match yagura_sigma::fold(&value, false) {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(f) => Some(f),
-        };
-        self.fields.push((name, value, folded));
+    pub fn push(&mut self, name: &str, value: &str) {
+        let id = self.intern(name);
+        self.push_id(id, value);
     }
 
-    /// The event of an EVTX record (its JSON tree, `Event` unwrapped).
-    pub fn of_record(record: &serde_json::Value, names: &SigmaNames) -> Self {
-        struct V<'n> {
-            names: &'n SigmaNames,
-            out: SigmaEvent,
+    /// Adds a record's field, under the name `names` gives it. An event
+    /// remembers the names of one mapping: given another, it forgets them.
+    pub fn push_renamed(&mut self, names: &SigmaNames, field: &str, value: &str) {
+        if names.serial != self.mapping {
+            self.renamed.clear();
+            self.mapping = names.serial;
         }
-        impl Visitor for V<'_> {
-            fn field(&mut self, name: &str, value: &str, _quoted: bool) {
-                let n = self.names.name(name).into_owned();
-                self.out.push(n, value.to_owned());
+        let id = match self.renamed.get(field) {
+            Some(&id) => id,
+            None => {
+                let id = self.intern(&names.name(field));
+                self.renamed.insert(field.into(), id);
+                id
+            }
+        };
+        self.push_id(id, value);
+    }
+
+    /// Whether any value of `name` passes `test` (`None`: no such field).
+    fn any_slot(&self, name: &str, test: &mut dyn FnMut(&Slot) -> bool) -> Option<bool> {
+        let mut s = self.slot(name)?;
+        loop {
+            if test(s) {
+                return Some(true);
+            }
+            match s.next {
+                0 => return Some(false),
+                n => s = &self.fields[n as usize - 1],
             }
         }
-        let mut v = V {
-            names,
-            out: SigmaEvent::default(),
-        };
-        crate::read::evtx::flatten(&mut String::new(), record, &mut v);
-        v.out
+    }
+
+    fn slot(&self, name: &str) -> Option<&Slot> {
+        let id = *self.ids.get(name)?;
+        let i = *self.first.get(id as usize)?;
+        (i > 0).then(|| &self.fields[i as usize - 1])
+    }
+
+    /// The event of an EVTX record (its JSON, as the EVTX reader gives it).
+    pub fn of_record(record: &str, names: &SigmaNames) -> Result<Self, crate::json::JsonError> {
+        let mut e = SigmaEvent::default();
+        e.fill(&mut crate::json::JsonScanner::evtx(), record, names)?;
+        Ok(e)
+    }
+
+    /// Clears the event and fills it with an EVTX record's fields (its
+    /// JSON, as the EVTX reader gives it).
+    pub fn fill(
+        &mut self,
+        scanner: &mut crate::json::JsonScanner,
+        record: &str,
+        names: &SigmaNames,
+    ) -> Result<(), crate::json::JsonError> {
+        struct V<'e, 'n> {
+            names: &'n SigmaNames,
+            out: &'e mut SigmaEvent,
+        }
+        impl Visitor for V<'_, '_> {
+            fn field(&mut self, name: &str, value: &str, _quoted: bool) {
+                self.out.push_renamed(self.names, name, value);
+            }
+        }
+        self.clear();
+        scanner.scan(record, &mut V { names, out: self })
     }
 }
 
 impl yagura_sigma::Event for SigmaEvent {
     fn field(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.index
-            .get(name)
-            .map(|&i| Cow::Borrowed(self.fields[i].1.as_str()))
+        self.slot(name).map(|s| Cow::Borrowed(self.at(s.value)))
     }
 
     fn any_value(&self, test: &mut dyn FnMut(&str) -> bool) -> bool {
-        self.fields.iter().any(|(_, v, _)| test(v))
+        self.fields.iter().any(|s| test(self.at(s.value)))
     }
 
     fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.index.get(name).map(|&i| {
-            let (_, v, f) = &self.fields[i];
-            Cow::Borrowed(f.as_deref().unwrap_or(v))
-        })
+        self.slot(name).map(|s| Cow::Borrowed(self.at(s.folded)))
+    }
+
+    fn any_of(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.any_slot(name, &mut |s| test(self.at(s.value)))
+    }
+
+    fn any_of_folded(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.any_slot(name, &mut |s| test(self.at(s.folded)))
     }
 }
 
@@ -564,8 +697,12 @@ impl Index {
             };
             if field == yagura_sigma::ANY_FIELD {
                 event.each_folded(&mut mark);
-            } else if let Some(v) = event.folded(field) {
-                mark(&v);
+            } else {
+                // Every value of a field given more than once.
+                event.any_of_folded(field, &mut |v| {
+                    mark(v);
+                    false
+                });
             }
         }
         out.extend(
@@ -651,6 +788,14 @@ impl yagura_sigma::Event for Renamed<'_> {
     fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
         self.event.folded(self.name(name))
     }
+
+    fn any_of(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.event.any_of(self.name(name), test)
+    }
+
+    fn any_of_folded(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.event.any_of_folded(self.name(name), test)
+    }
 }
 
 impl SigmaPlan {
@@ -697,7 +842,11 @@ impl SigmaPlan {
             Ok(Planned {
                 source,
                 rule,
-                necessary: compiled.necessary(),
+                // Events come sorted by channel and EventID already: a
+                // literal in those (or the provider, one per channel, near
+                // enough) gates nothing.
+                necessary: compiled
+                    .necessary_ignoring(&|f| matches!(f, "Channel" | "EventID" | "Provider_Name")),
                 compiled,
                 filters: Vec::new(),
                 routes,
@@ -811,9 +960,19 @@ impl SigmaPlan {
     }
 
     /// The rules an EVTX record meets, pushed onto `out`.
-    pub fn detect(&self, record: &serde_json::Value, out: &mut Vec<Detection>) {
-        let event = SigmaEvent::of_record(record, &self.names);
+    pub fn detect(
+        &self,
+        record: &str,
+        out: &mut Vec<Detection>,
+    ) -> Result<(), crate::json::JsonError> {
+        let event = SigmaEvent::of_record(record, &self.names)?;
         self.detect_event(&event, out);
+        Ok(())
+    }
+
+    /// How this plan names an EVTX record's fields.
+    pub fn names(&self) -> &SigmaNames {
+        &self.names
     }
 
     /// The rules an event (fields already under Sigma names) meets.
@@ -911,7 +1070,11 @@ mod tests {
         });
         let mut rec = rec;
         rec["EventData"]["Threat Name"] = "EICAR".into();
-        let e = SigmaEvent::of_record(&rec, &SigmaNames::evtx());
+        let e = SigmaEvent::of_record(
+            &serde_json::json!({ "Event": rec }).to_string(),
+            &SigmaNames::evtx(),
+        )
+        .expect("JSON");
         assert_eq!(e.field("EventID").as_deref(), Some("1"));
         assert_eq!(
             e.field("Provider_Name").as_deref(),
@@ -926,6 +1089,32 @@ mod tests {
         assert!(e.field("System.EventID").is_none());
         assert!(SigmaNames::from_toml("strip = 3").is_err());
         assert!(SigmaNames::from_toml("other = []").is_err());
+    }
+
+    #[test]
+    fn a_field_given_several_times_matches_by_any_of_its_values() {
+        let mut e = SigmaEvent::default();
+        for v in ["unexisting-user", " Reason: …", " [CLIENT: 10.23.23.9]"] {
+            e.push("Data", v);
+        }
+        e.push("EventID", "18456");
+        let rule = |d: &str| {
+            let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n{d}");
+            let r = yagura_sigma::load(&text).remove(0).expect("a rule");
+            yagura_sigma::Compiled::new(&r).expect("compiles")
+        };
+        let internal = rule("  f:\n    Data|contains: 'CLIENT: 10.'\n  condition: f\n");
+        assert!(internal.matches(&e));
+        let external = rule(
+            "  s:\n    EventID: 18456\n  f:\n    Data|contains: 'CLIENT: 10.'\n  condition: s and not f\n",
+        );
+        assert!(!external.matches(&e));
+        let both = rule("  s:\n    Data|contains|all: ['unexisting', 'client']\n  condition: s\n");
+        assert!(both.matches(&e));
+        assert_eq!(e.field("Data").as_deref(), Some("unexisting-user"));
+        e.clear();
+        e.push("Data", "x");
+        assert!(!internal.matches(&e));
     }
 
     #[test]
@@ -977,11 +1166,12 @@ mod tests {
             "title: whoami\nlevel: high\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n",
         );
         let sysmon = |eid: u32, image: &str| {
-            serde_json::json!({"System": {"EventID": eid, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1"},
-                               "EventData": {"Image": image}})
+            serde_json::json!({"Event": {"System": {"EventID": eid, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "ws1"},
+                               "EventData": {"Image": image}}}).to_string()
         };
         let mut out = Vec::new();
-        p.detect(&sysmon(1, "C:\\Windows\\whoami.exe"), &mut out);
+        p.detect(&sysmon(1, "C:\\Windows\\whoami.exe"), &mut out)
+            .expect("JSON");
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].computer.as_deref(), Some("ws1"));
         assert!(
@@ -990,13 +1180,29 @@ mod tests {
             out[0].details
         );
         // A file event with the same field is not a process creation.
-        p.detect(&sysmon(11, "C:\\Windows\\whoami.exe"), &mut out);
+        p.detect(&sysmon(11, "C:\\Windows\\whoami.exe"), &mut out)
+            .expect("JSON");
         assert_eq!(out.len(), 1);
         // Security 4688 names the image NewProcessName.
-        let sec = serde_json::json!({"System": {"EventID": 4688, "Channel": "Security"},
-                                     "EventData": {"NewProcessName": "C:\\Windows\\System32\\whoami.exe"}});
-        p.detect(&sec, &mut out);
+        let sec = serde_json::json!({"Event": {"System": {"EventID": 4688, "Channel": "Security"},
+                                     "EventData": {"NewProcessName": "C:\\Windows\\System32\\whoami.exe"}}})
+        .to_string();
+        p.detect(&sec, &mut out).expect("JSON");
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn the_plan_finds_a_literal_in_any_value_of_a_repeated_field() {
+        let p = plan(
+            "title: ntds\nlevel: high\nlogsource: {product: windows, service: application}\ndetection:\n  sel:\n    EventID: 216\n    Data|contains: 'ntds.dit'\n  condition: sel\n",
+        );
+        let rec =
+            serde_json::json!({"Event": {"System": {"EventID": 216, "Channel": "Application"},
+            "EventData": {"Data": {"#text": ["lsass", 548, "C:\\Windows\\NTDS\\ntds.dit"]}}}})
+            .to_string();
+        let mut out = Vec::new();
+        p.detect(&rec, &mut out).expect("JSON");
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
@@ -1019,12 +1225,12 @@ mod tests {
                 .contains("`nothing_here` is not among the rules")
         );
         let ev = |computer: &str| {
-            serde_json::json!({"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": computer},
-                               "EventData": {"Image": "C:\\Windows\\whoami.exe"}})
+            serde_json::json!({"Event": {"System": {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": computer},
+                               "EventData": {"Image": "C:\\Windows\\whoami.exe"}}}).to_string()
         };
         let mut out = Vec::new();
-        p.detect(&ev("WS-1"), &mut out);
-        p.detect(&ev("ADM-1"), &mut out);
+        p.detect(&ev("WS-1"), &mut out).expect("JSON");
+        p.detect(&ev("ADM-1"), &mut out).expect("JSON");
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].computer.as_deref(), Some("WS-1"));
     }

@@ -198,6 +198,12 @@ pub struct Detection {
 /// Reads one search identifier's body; `at` names it in errors.
 pub(crate) fn selection(y: &Yaml, at: &str) -> Result<Selection, String> {
     match y {
+        // `'|all': [a, b]`: keywords with modifiers, all of them in the
+        // event.
+        Yaml::Map(m) if m.len() == 1 && m[0].0.starts_with('|') => {
+            let mut items = field_map(m, at)?;
+            Ok(Selection::Keywords(items.remove(0)))
+        }
         Yaml::Map(m) => Ok(Selection::Maps(vec![field_map(m, at)?])),
         Yaml::Seq(items)
             if items.iter().all(|i| matches!(i, Yaml::Map(_))) && !items.is_empty() =>
@@ -244,6 +250,11 @@ fn field_map(m: &[(String, Yaml)], at: &str) -> Result<Vec<FieldMatch>, String> 
         let here = format!("{at}.{key}");
         let mut parts = key.split('|');
         let field = parts.next().unwrap_or_default().to_owned();
+        if field.is_empty() && m.len() > 1 {
+            return Err(format!(
+                "{here}: a keyword search (a key with modifiers only) stands alone in its selection"
+            ));
+        }
         let mut modifiers = Vec::new();
         for p in parts {
             let m = Modifier::parse(p).ok_or_else(|| format!("{here}: unknown modifier `{p}`"))?;
@@ -372,10 +383,11 @@ mod tests {
             ("A|exists: x", "`exists` takes true or false"),
             ("A: []", "an empty list"),
             ("A: {b: c}", "not a mapping"),
+            ("'|all': [x]\nB: y", "stands alone"),
         ] {
             let y = crate::yaml::documents(yaml).expect("yaml").remove(0);
             let e = selection(&y, "sel").expect_err(yaml);
-            assert!(e.contains(want) && e.starts_with("sel.A"), "{yaml}: {e}");
+            assert!(e.contains(want) && e.starts_with("sel."), "{yaml}: {e}");
         }
     }
 }

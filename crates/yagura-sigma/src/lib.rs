@@ -11,6 +11,7 @@
 mod condition;
 mod correlation;
 mod detection;
+mod fast_yaml;
 mod matcher;
 mod rule;
 pub mod yaml;
@@ -20,5 +21,5 @@ pub use correlation::{
     BaseHit, Bounds, Correlation, CorrelationHit, CorrelationKind, correlate, timespan,
 };
 pub use detection::{Detection, FieldMatch, Modifier, Piece, Selection, Value};
-pub use matcher::{ANY_FIELD, Compiled, Event, Necessary, fold};
+pub use matcher::{ANY_FIELD, Compiled, Event, Necessary, fold, fold_into, needs_folding};
 pub use rule::{Document, Filter, Level, LogSource, Rule, RuleError, Status, load, load_documents};

@@ -31,6 +31,17 @@ pub trait Event {
         self.field(name)
             .map(|v| Cow::Owned(fold(&v, false).into_owned()))
     }
+    /// Whether any value of the field passes `test` (`None`: no such
+    /// field). A field an event gives more than once (EVTX's unnamed
+    /// `<Data>` elements, a JSON array) matches when one of its values
+    /// does, as a search over a list-valued field does.
+    fn any_of(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.field(name).map(|v| test(&v))
+    }
+    /// [`Event::any_of`] over the values case-folded.
+    fn any_of_folded(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
+        self.folded(name).map(|v| test(&v))
+    }
 }
 
 /// One compiled piece of a string pattern (lower-cased unless cased).
@@ -130,10 +141,14 @@ impl Pattern {
     }
 
     /// Whether `s` (already case-folded as the pattern is) matches;
-    /// `chars` caches its characters for general patterns.
+    /// `chars` caches its characters for general patterns. An exact value
+    /// also matches the event's value with trailing spaces: Windows pads
+    /// some fields (`LogonProcessName` is `NtLmSsp ` in every NTLM logon),
+    /// and rules name them as written elsewhere (`NtLmSsp`); a rule value
+    /// that ends in a space still needs it.
     fn matches(&self, s: &str, chars: &mut Option<Vec<char>>) -> bool {
         match self {
-            Pattern::Eq(l) => s == l,
+            Pattern::Eq(l) => s == l || (s.ends_with(' ') && s.trim_end_matches(' ') == l),
             Pattern::Starts(l) => s.starts_with(l.as_str()),
             Pattern::Ends(l) => s.ends_with(l.as_str()),
             Pattern::Contains(f) => f.find(s.as_bytes()).is_some(),
@@ -180,12 +195,28 @@ fn glob(p: &[C], s: &[char]) -> bool {
 /// A value case-folded as patterns are (unless `cased`): ASCII letters
 /// lower-cased, and every other character by its Unicode lower case.
 pub fn fold(v: &str, cased: bool) -> Cow<'_, str> {
-    if cased || !v.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
+    if cased || !needs_folding(v) {
         Cow::Borrowed(v)
-    } else if v.is_ascii() {
-        Cow::Owned(v.to_ascii_lowercase())
     } else {
-        Cow::Owned(v.chars().flat_map(char::to_lowercase).collect())
+        let mut out = String::with_capacity(v.len());
+        fold_into(v, &mut out);
+        Cow::Owned(out)
+    }
+}
+
+/// Whether [`fold`] changes `v` (uncased).
+pub fn needs_folding(v: &str) -> bool {
+    v.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80)
+}
+
+/// Appends `v` case-folded as [`fold`] folds it (uncased) to `out`.
+pub fn fold_into(v: &str, out: &mut String) {
+    if v.is_ascii() {
+        let at = out.len();
+        out.push_str(v);
+        out[at..].make_ascii_lowercase();
+    } else {
+        out.extend(v.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -700,23 +731,30 @@ impl Item {
             cased: false,
         } = &self.test
         {
-            let Some(v) = event.folded(&self.field) else {
-                return false;
-            };
-            let mut chars = None;
+            let f = &self.field;
+            // With `all`, each pattern in some value of the field.
             return if *all {
-                pats.iter().all(|p| p.matches(&v, &mut chars))
+                pats.iter().all(|p| {
+                    event
+                        .any_of_folded(f, &mut |v| p.matches(v, &mut None))
+                        .unwrap_or(false)
+                })
             } else {
-                pats.iter().any(|p| p.matches(&v, &mut chars))
+                event
+                    .any_of_folded(f, &mut |v| {
+                        let mut chars = None;
+                        pats.iter().any(|p| p.matches(v, &mut chars))
+                    })
+                    .unwrap_or(false)
             };
         }
-        let v = event.field(&self.field);
-        match (&self.test, v) {
-            (Test::Exists(want), v) => v.is_some() == *want,
+        match &self.test {
+            Test::Exists(want) => event.field(&self.field).is_some() == *want,
             // `null`: the field is not there (an empty value is `''`).
-            (Test::Null, v) => v.is_none(),
-            (_, None) => false,
-            (t, Some(v)) => t.value(&v, event),
+            Test::Null => event.field(&self.field).is_none(),
+            t => event
+                .any_of(&self.field, &mut |v| t.value(v, event))
+                .unwrap_or(false),
         }
     }
 }
@@ -756,16 +794,27 @@ impl Compiled {
     /// the rule must be run on every event of its log source). Engines
     /// index these to run only the rules an event can match.
     pub fn necessary(&self) -> Option<Necessary> {
-        self.necessary_of(&self.condition)
+        self.necessary_of(&self.condition, &|_| false)
     }
 
-    fn necessary_sel(&self, i: usize) -> Option<Necessary> {
+    /// [`Compiled::necessary`] without the fields `weak` names: an engine
+    /// that already sorts events by some fields (the channel, the event
+    /// id) gains nothing from literals in them, and would lose the better
+    /// literals of the rule's other fields to them.
+    pub fn necessary_ignoring(&self, weak: &dyn Fn(&str) -> bool) -> Option<Necessary> {
+        self.necessary_of(&self.condition, weak)
+    }
+
+    fn necessary_sel(&self, i: usize, weak: &dyn Fn(&str) -> bool) -> Option<Necessary> {
         match self.selections.get(i)? {
             Sel::Maps(maps) => union(maps.iter().map(|m| {
                 m.iter().fold(None, |best, it| {
-                    let n = it
-                        .literals()
-                        .map(|ls| ls.into_iter().map(|l| (it.field.clone(), l)).collect());
+                    let n = if weak(&it.field) {
+                        None
+                    } else {
+                        it.literals()
+                            .map(|ls| ls.into_iter().map(|l| (it.field.clone(), l)).collect())
+                    };
                     better(best, n)
                 })
             })),
@@ -787,20 +836,20 @@ impl Compiled {
         }
     }
 
-    fn necessary_of(&self, c: &Condition) -> Option<Necessary> {
+    fn necessary_of(&self, c: &Condition, weak: &dyn Fn(&str) -> bool) -> Option<Necessary> {
         match c {
-            Condition::Ident(i) => self.necessary_sel(*i),
+            Condition::Ident(i) => self.necessary_sel(*i, weak),
             Condition::Of(Quantifier::One, ids) => {
-                union(ids.iter().map(|&i| self.necessary_sel(i)))
+                union(ids.iter().map(|&i| self.necessary_sel(i, weak)))
             }
             Condition::Of(Quantifier::All, ids) => ids
                 .iter()
-                .fold(None, |b, &i| better(b, self.necessary_sel(i))),
+                .fold(None, |b, &i| better(b, self.necessary_sel(i, weak))),
             Condition::Not(_) => None,
             Condition::And(parts) => parts
                 .iter()
-                .fold(None, |b, p| better(b, self.necessary_of(p))),
-            Condition::Or(parts) => union(parts.iter().map(|p| self.necessary_of(p))),
+                .fold(None, |b, p| better(b, self.necessary_of(p, weak))),
+            Condition::Or(parts) => union(parts.iter().map(|p| self.necessary_of(p, weak))),
         }
     }
 
@@ -930,6 +979,15 @@ mod tests {
         assert!(!r.matches(&ev(&[("A", "abc")])));
         let r = rule("  sel:\n    A: 'a?c'\n  condition: sel\n");
         assert!(r.matches(&ev(&[("A", "abc")])) && !r.matches(&ev(&[("A", "ac")])));
+        // Windows' padded values: an exact value matches them with their
+        // trailing spaces, not with anything else around it.
+        let r = rule("  sel:\n    LogonProcessName: 'NtLmSsp'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("LogonProcessName", "NtLmSsp ")])));
+        assert!(r.matches(&ev(&[("LogonProcessName", "NtLmSsp")])));
+        assert!(!r.matches(&ev(&[("LogonProcessName", " NtLmSsp")])));
+        assert!(!r.matches(&ev(&[("LogonProcessName", "NtLmSsp x")])));
+        let r = rule("  sel:\n    A: 'x '\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("A", "x ")])) && !r.matches(&ev(&[("A", "x")])));
     }
 
     #[test]
@@ -1025,6 +1083,15 @@ mod tests {
                 (ANY_FIELD.to_owned(), "mimikatz".to_owned()),
                 (ANY_FIELD.to_owned(), "sekurlsa".to_owned())
             ])
+        );
+        // `'|all'` keywords: every one in some value.
+        let r = rule("  k:\n    '|all': ['iex', 'Net.WebClient']\n  condition: k\n");
+        assert!(r.matches(&ev(&[("S", "IEX (New-Object Net.WebClient)")])));
+        assert!(r.matches(&ev(&[("S", "iex x"), ("T", "a net.webclient")])));
+        assert!(!r.matches(&ev(&[("S", "IEX (New-Object Net.Sockets)")])));
+        assert_eq!(
+            r.necessary(),
+            Some(vec![(ANY_FIELD.to_owned(), "net.webclient".to_owned())])
         );
         // A selection without literals, or a negation: none.
         for d in [

@@ -62,8 +62,24 @@ impl Yaml {
 }
 
 /// Reads every document of `text` (rules may be collections separated by
-/// `---`), refusing inputs past the budget.
+/// `---`), refusing inputs past the budget. The plain YAML most rules are
+/// written in is read by a fast reader that leaves everything else to the
+/// full parser.
 pub fn documents(text: &str) -> Result<Vec<Yaml>, String> {
+    match crate::fast_yaml::documents(text) {
+        Some(docs) => Ok(docs),
+        None => full_documents(text),
+    }
+}
+
+/// What the fast reader makes of `text`: `None` when it leaves the text
+/// to the full parser (for the differential tests and the fuzz target).
+pub fn fast_documents(text: &str) -> Option<Vec<Yaml>> {
+    crate::fast_yaml::documents(text)
+}
+
+/// Reads every document of `text` with the full parser only.
+pub fn full_documents(text: &str) -> Result<Vec<Yaml>, String> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_total_scalar_bytes: 8 << 20,
@@ -76,6 +92,10 @@ pub fn documents(text: &str) -> Result<Vec<Yaml>, String> {
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: 100_000,
         },
+        // YAML 1.2's booleans only: `off`, `yes`, `no`, `on` are the words
+        // rules mean (`CommandLine|contains|all: [state, off]`), not false
+        // and true.
+        strict_booleans: true,
     };
     serde_saphyr::from_multiple_with_options::<Yaml>(text, options).map_err(|e| e.to_string())
 }
@@ -169,6 +189,17 @@ mod tests {
     fn documents_are_read_in_order_with_scalars_kept() {
         let docs = documents("a: 1\nb: [x, 'y', null]\n---\nc: {d: true}\n").expect("valid");
         assert_eq!(docs.len(), 2);
+        // YAML 1.1's other booleans are words (`state off`), in both readers.
+        for docs in [
+            documents("a: [state, off, yes, N]\n"),
+            full_documents("a: [state, off, yes, N]\n"),
+        ] {
+            let words = ["state", "off", "yes", "N"].map(|w| Yaml::Str(w.into()));
+            assert_eq!(
+                docs.expect("valid")[0].get("a"),
+                Some(&Yaml::Seq(words.to_vec()))
+            );
+        }
         assert_eq!(docs[0].get("a"), Some(&Yaml::Int(1)));
         assert_eq!(
             docs[0].get("b"),

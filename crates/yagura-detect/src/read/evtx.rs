@@ -1,50 +1,25 @@
-//! Windows event logs (EVTX), by the `evtx` crate: each record's XML tree
-//! as JSON, flattened into dotted names without the `Event.` root and with
-//! attributes folded in (`System.Provider.Name`, `System.EventID`,
-//! `System.TimeCreated.SystemTime`, `EventData.Image`); unnamed
-//! `<Data>` values are `EventData.Data`. A chunk or record that cannot be
-//! read is reported with its place, and the rest of the file is read.
+//! Windows event logs (EVTX), by the `evtx` crate: each record rendered as
+//! JSON, to be scanned by
+//! [`JsonScanner::evtx`](crate::json::JsonScanner::evtx) into dotted names
+//! without the `Event.` root and with attributes folded in
+//! (`System.Provider.Name`, `System.EventID`,
+//! `System.TimeCreated.SystemTime`, `EventData.Image`); unnamed `<Data>`
+//! values are `EventData.Data`. No JSON tree is built. A chunk or record
+//! that cannot be read is reported with its place, and the rest of the file
+//! is read.
 
 use std::io::{Read, Seek};
 
 use evtx::{EvtxParser, ParserSettings};
-use serde_json::Value;
 
-use crate::event::{Place, Visitor};
-
-/// Visits `value` under `name` (extended in place).
-pub fn flatten<V: Visitor + ?Sized>(name: &mut String, value: &Value, v: &mut V) {
-    match value {
-        Value::Object(m) => {
-            for (k, child) in m {
-                let base = name.len();
-                // `#attributes` and `#text` belong to their element.
-                if k != "#attributes" && k != "#text" {
-                    if !name.is_empty() {
-                        name.push('.');
-                    }
-                    name.push_str(k);
-                }
-                flatten(name, child, v);
-                name.truncate(base);
-            }
-        }
-        Value::Array(a) => {
-            for child in a {
-                flatten(name, child, v);
-            }
-        }
-        Value::String(s) => v.field(name, s, true),
-        Value::Null => {}
-        other => v.field(name, &other.to_string(), false),
-    }
-}
+use crate::event::Place;
 
 /// One record or an error, as the file gives them.
 #[derive(Debug)]
 pub enum EvtxItem {
-    /// A record: its id and XML tree as JSON (`Event` unwrapped).
-    Record(u64, Value),
+    /// A record: its header's id and its XML tree as JSON (read by a
+    /// [`JsonScanner::evtx`](crate::json::JsonScanner::evtx)).
+    Record(u64, String),
     /// A place that could not be read, and why.
     Error(Place, String),
 }
@@ -62,16 +37,9 @@ pub fn read<R: Read + Seek + Send + 'static>(
     let mut parser = EvtxParser::from_read_seek(input)
         .map_err(|e| format!("not an EVTX file: {e}"))?
         .with_configuration(settings);
-    for r in parser.records_json_value() {
+    for r in parser.records_json() {
         let go = match r {
-            Ok(rec) => {
-                let mut data = rec.data;
-                let data = match data.get_mut("Event") {
-                    Some(e) => e.take(),
-                    None => data,
-                };
-                each(EvtxItem::Record(rec.event_record_id, data))
-            }
+            Ok(rec) => each(EvtxItem::Record(rec.event_record_id, rec.data)),
             Err(e) => {
                 let place = match &e {
                     evtx::err::EvtxError::FailedToParseRecord { record_id, .. } => {
@@ -105,14 +73,16 @@ mod tests {
 
     #[test]
     fn records_are_flattened_with_attributes_folded_in() {
-        let rec = json!({
+        let rec = json!({"Event": {
             "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Sysmon"}},
                        "EventID": 3, "TimeCreated": {"#attributes": {"SystemTime": "2026-11-30T10:00:00Z"}},
-                       "Computer": "ws1.corp.example"},
+                       "Computer": "ws1.corp.example", "Correlation": null},
             "EventData": {"DestinationIp": "198.51.100.7", "Data": ["a", {"#text": "b"}]}
-        });
+        }});
         let mut c = Collect::default();
-        flatten(&mut String::new(), &rec, &mut c);
+        crate::json::JsonScanner::evtx()
+            .scan(&rec.to_string(), &mut c)
+            .expect("JSON");
         assert_eq!(
             c.0,
             [

@@ -91,7 +91,7 @@ pub(crate) fn documents(text: &str) -> Option<Vec<Yaml>> {
 
 /// No byte or character the subset leaves to the full parser (controls
 /// other than line breaks, tabs, a byte-order mark, non-printable
-/// characters).
+/// characters, spaces other than U+0020).
 fn plain_text(text: &str) -> bool {
     if text
         .bytes()
@@ -100,10 +100,11 @@ fn plain_text(text: &str) -> bool {
         return true;
     }
     text.chars().all(|c| match c {
-        '\n' | '\r' => true,
+        '\n' | '\r' | ' ' => true,
         c if (c as u32) < 0x20 => false,
         '\u{7f}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' => false,
-        _ => true,
+        // Other spaces and line separators: the full parser trims some.
+        c => !c.is_whitespace(),
     })
 }
 
@@ -121,7 +122,9 @@ fn document(lines: &mut [Line<'_>]) -> Option<Yaml> {
     let indent = p.lines[p.at].indent;
     let node = p.node(indent, indent, 0)?;
     p.skip_void();
-    (p.at == p.lines.len()).then_some(node)
+    // A document that is a lone scalar (`null`) the full parser may read
+    // as no document at all: rules are mappings.
+    (p.at == p.lines.len() && matches!(node, Yaml::Map(_) | Yaml::Seq(_))).then_some(node)
 }
 
 struct Parser<'l, 'a> {
@@ -402,6 +405,10 @@ fn split_key(text: &str) -> Option<(&str, &str)> {
             }
         }
     };
+    // An implicit key is at most 1024 characters long (YAML 1.2, 7.4.2).
+    if end > 1000 {
+        return None;
+    }
     let rest = text[end + 1..].trim_start_matches(' ');
     Some((text[..end].trim_end_matches(' '), rest))
 }
@@ -427,8 +434,11 @@ fn quoted_end(text: &str, q: u8) -> Option<usize> {
     None
 }
 
-/// A mapping key as text.
+/// A mapping key as text (not the merge key `<<`).
 fn key_text(key: &str) -> Option<String> {
+    if key == "<<" {
+        return None;
+    }
     match key.as_bytes().first()? {
         b'"' | b'\'' => match scalar_alone(key)? {
             Yaml::Str(s) => Some(s),
@@ -663,12 +673,18 @@ impl Flow<'_> {
                     return Some(Yaml::Map(entries));
                 }
                 loop {
+                    let start = self.i;
                     let key = match self.scalar()? {
                         Yaml::Str(s) => s,
                         Yaml::Int(i) => i.to_string(),
                         _ => return None,
                     };
                     self.ws();
+                    // An implicit key is at most 1024 characters long; `<<`
+                    // merges.
+                    if self.i - start > 1000 || key == "<<" {
+                        return None;
+                    }
                     if self.b.get(self.i) != Some(&b':')
                         || !matches!(self.b.get(self.i + 1), Some(b' '))
                     {
@@ -772,6 +788,11 @@ mod tests {
             "a: 0x10\n",
             "a: .inf\n",
             "\":\":2:2:%",
+            "null",
+            "just text\n",
+            "a: 1\n<<: {b: 2}\n",
+            "a: 2.\u{2000}\n",
+            "long_key_of_more_than_a_thousand_characters_____________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________________: 1\n",
             "a: .5\n",
             "a: ~\n",
             "a: 'multi\n  line'\n",

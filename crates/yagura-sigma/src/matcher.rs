@@ -141,16 +141,21 @@ impl Pattern {
     }
 
     /// Whether `s` (already case-folded as the pattern is) matches;
-    /// `chars` caches its characters for general patterns. An exact value
-    /// also matches the event's value with trailing spaces: Windows pads
-    /// some fields (`LogonProcessName` is `NtLmSsp ` in every NTLM logon),
-    /// and rules name them as written elsewhere (`NtLmSsp`); a rule value
-    /// that ends in a space still needs it.
+    /// `chars` caches its characters for general patterns. An exact value,
+    /// or the end of one, also matches the event's value without its
+    /// trailing spaces: Windows pads some fields (`LogonProcessName` is
+    /// `NtLmSsp ` in every NTLM logon, a command line often ends in a
+    /// space), and rules name them as written elsewhere (`NtLmSsp`,
+    /// `|endswith: '.zip'`); a rule value that ends in a space still needs
+    /// it.
     fn matches(&self, s: &str, chars: &mut Option<Vec<char>>) -> bool {
+        let unpadded = || s.trim_end_matches(' ');
         match self {
-            Pattern::Eq(l) => s == l || (s.ends_with(' ') && s.trim_end_matches(' ') == l),
+            Pattern::Eq(l) => s == l || (s.ends_with(' ') && unpadded() == l),
             Pattern::Starts(l) => s.starts_with(l.as_str()),
-            Pattern::Ends(l) => s.ends_with(l.as_str()),
+            Pattern::Ends(l) => {
+                s.ends_with(l.as_str()) || (s.ends_with(' ') && unpadded().ends_with(l.as_str()))
+            }
             Pattern::Contains(f) => f.find(s.as_bytes()).is_some(),
             Pattern::Glob(p) => glob(p, chars.get_or_insert_with(|| s.chars().collect())),
         }
@@ -988,6 +993,9 @@ mod tests {
         assert!(!r.matches(&ev(&[("LogonProcessName", "NtLmSsp x")])));
         let r = rule("  sel:\n    A: 'x '\n  condition: sel\n");
         assert!(r.matches(&ev(&[("A", "x ")])) && !r.matches(&ev(&[("A", "x")])));
+        let r = rule("  sel:\n    CommandLine|endswith: '.zip'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("CommandLine", "msedge.exe https://x/a.zip ")])));
+        assert!(!r.matches(&ev(&[("CommandLine", "a.zip x ")])));
     }
 
     #[test]

@@ -5,9 +5,10 @@
 #   binary (and CHAINSAW_MAPPING to its `mappings/sigma-event-logs-all.yml`);
 # - Hayabusa with its own rule set when HAYABUSA points to its binary and
 #   HAYABUSA_RULES to its rules folder (hayabusa-rules: `sigma/`,
-#   `hayabusa/`, `config/`), and then Hayabusa and Yagura each with that
-#   set's `sigma/` folder alone (the same rules for both; the hits of this
-#   pair are compared per rule by bench/agree-hayabusa.py).
+#   `hayabusa/`, `config/`), as it runs by default, and then Hayabusa (every
+#   rule enabled) and Yagura each with that set's `sigma/` folder alone (the
+#   same rules for both; the hits of this pair are compared per rule by
+#   bench/agree-hayabusa.py).
 #
 #   bench/run-sigma.sh [RUNS]                (default 5 runs each)
 #   CHAINSAW=/path/to/chainsaw CHAINSAW_MAPPING=/path/to/mapping.yml \
@@ -67,12 +68,13 @@ PY
 fi
 if [ -n "${HAYABUSA:-}" ]; then
   [ -n "${HAYABUSA_RULES:-}" ] || { echo "HAYABUSA_RULES is needed with HAYABUSA" >&2; exit 2; }
-  hayabusa() { # rules-folder output
-    "$HAYABUSA" json-timeline -d "$EVTX" -r "$1" -c "$HAYABUSA_RULES/config" -L -o "$2" -w -q -C -K -N -Q
-  }
-  read -r ht hrss < <(measure hayabusa hayabusa "$HAYABUSA_RULES" "$OUT/hayabusa.jsonl")
+  # json-timeline over the folder, quiet, no wizard, overwriting its output.
+  hb=(json-timeline -d "$EVTX" -c "$HAYABUSA_RULES/config" -L -w -q -C -K -N -Q)
+  read -r ht hrss < <(measure hayabusa "$HAYABUSA" "${hb[@]}" -r "$HAYABUSA_RULES" -o "$OUT/hayabusa.jsonl")
   hhits=$(wc -l < "$OUT/hayabusa.jsonl")
-  read -r hst hsrss < <(measure hayabusa-sigma hayabusa "$HAYABUSA_RULES/sigma" "$OUT/hayabusa-sigma.jsonl")
+  # The sigma/ folder with every rule enabled (noisy, deprecated and
+  # unsupported ones too, as Yagura runs whatever the folder holds).
+  read -r hst hsrss < <(measure hayabusa-sigma "$HAYABUSA" "${hb[@]}" -n -D -u -r "$HAYABUSA_RULES/sigma" -o "$OUT/hayabusa-sigma.jsonl")
   hshits=$(wc -l < "$OUT/hayabusa-sigma.jsonl")
   read -r yst ysrss < <(measure yagura-hsigma "$Y" hunt --quiet --output jsonl --sigma "$HAYABUSA_RULES/sigma" "${FILES[@]}")
   yshits=$(wc -l < "$OUT/yagura-hsigma.out")

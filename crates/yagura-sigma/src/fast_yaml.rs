@@ -523,17 +523,26 @@ fn plain(s: &str) -> Option<Yaml> {
             | b','
             | b'#'
             | b'?'
-            | b':'
-    ) || (first == b'-' && matches!(b.get(1), None | Some(b' ')))
+    ) || (matches!(first, b'-' | b':')
+        && matches!(
+            b.get(1),
+            None | Some(b' ' | b',' | b'[' | b']' | b'{' | b'}')
+        ))
     {
+        // (`-x` and `:\Temp\` are plain text.)
         return None;
     }
     if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
         return None;
     }
     if first == b'.' {
-        // `.5`, `.inf`, `.NaN`.
-        return None;
+        // `.5`, `.inf`, `.NaN` may be numbers; `.dmp` is text.
+        let rest = s[1..].to_ascii_lowercase();
+        let second = *b.get(1)?;
+        if !second.is_ascii_alphabetic() || rest.starts_with("inf") || rest.starts_with("nan") {
+            return None;
+        }
+        return Some(Yaml::Str(s.to_owned()));
     }
     if first.is_ascii_digit() {
         return numberish(s);
@@ -769,6 +778,7 @@ mod tests {
             "---\na: 1\n",
             "# only a comment\na: http://x.example/p#frag\n",
             "a: x:y\nb: -x\nc: 'v' # c\n",
+            "a: .dmp\nb:\n  - :\\Temp\\\n  - .ntds.cleartext # c\n",
             "- a\n- - b\n  - c\n",
             "'quoted key': 1\n\"k2\": [a]\n",
             "a: plain\n  continued\n  twice\nb: [x]\n",

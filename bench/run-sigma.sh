@@ -91,5 +91,5 @@ print(f"hayabusa, its sigma/   {hst:6.2f} s  {ev / hst:9,.0f} events/s  {int(hsr
 print(f"yagura, the same sigma/ {yst:5.2f} s  {ev / yst:9,.0f} events/s  {int(ysrss) / 1024:6.0f} MB  {yshits} hits ({a[11]})")
 print(f"same rules: yagura vs hayabusa: {hst / yst:.1f}x faster")
 PY
-  python3 bench/agree-hayabusa.py "$OUT/hayabusa-sigma.jsonl" "$OUT/yagura-hsigma.out" "$HAYABUSA_RULES/config/exclude_rules.txt" | head -3
+  python3 bench/agree-hayabusa.py "$OUT/hayabusa-sigma.jsonl" "$OUT/yagura-hsigma.out" "$HAYABUSA_RULES/config/exclude_rules.txt"
 fi

@@ -5,8 +5,8 @@
 
 HAYABUSA.jsonl is `hayabusa json-timeline -L` output, YAGURA.jsonl is
 `yagura hunt --sigma … --output jsonl` output over the same EVTX files with
-the same rule folder. A hit is (rule id, computer, EventRecordID, EventID; Hayabusa's rows
-for Sigma 1 aggregations have no record),
+the same rule folder. A hit is (rule id, computer, EventRecordID, EventID; rows of Sigma 1
+aggregations and correlations without the record),
 counted with multiplicity. Rules Hayabusa's `exclude_rules.txt` switches off
 are left out of both. Prints the totals, then the rules whose hits differ,
 most different first, with each side's count.
@@ -32,9 +32,13 @@ def yagura(path):
     hits, titles = collections.Counter(), {}
     for line in open(path, encoding="utf-8"):
         d = json.loads(line)
-        if "rule_id" not in d or d.get("record") is None:
-            continue  # correlation rows have no single record
-        hits[(d["rule_id"], d["computer"], str(d["record"]), str(d["event_id"]))] += 1
+        if "rule_id" not in d:
+            continue
+        # A correlation's row (its details start with the count) is placed
+        # at its window's last hit; Hayabusa's aggregation rows have no
+        # record: both are compared without one.
+        record = "-" if d.get("details", "").startswith("count: ") else str(d.get("record"))
+        hits[(d["rule_id"], d["computer"], record, str(d["event_id"]))] += 1
         titles[d["rule_id"]] = d["rule"]
     return hits, titles
 

@@ -98,6 +98,84 @@ impl Correlation {
     }
 }
 
+/// A Sigma 1 aggregation (`selection | count(field) by group > n`, with a
+/// `timeframe`): Yagura runs it as the correlation rule it stands for
+/// (`count()` an `event_count`, `count(field)` a `value_count` of that
+/// field) over the rule's own matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregation {
+    /// The counted field, for `count(field)`.
+    pub field: Option<String>,
+    /// The `by` field.
+    pub group_by: Option<String>,
+    /// The comparison.
+    pub bounds: Bounds,
+    /// `timeframe`, in milliseconds (the whole hunt without one).
+    pub timespan_ms: Option<i64>,
+}
+
+/// A window as long as a hunt can be: an aggregation without a
+/// `timeframe` (a hundred years, in milliseconds).
+pub(crate) const WHOLE_HUNT_MS: i64 = 100 * 366 * 86_400_000;
+
+/// Reads what follows the `|` of a Sigma 1 condition: `count()` or
+/// `count(field)`, an optional `by field`, a comparison (`<`, `<=`, `>`,
+/// `>=`, `=`, `==`) and a count. Other functions (`min`, `max`, `avg`,
+/// `sum`) are refused by name.
+pub(crate) fn aggregation(text: &str) -> Result<(Option<String>, Option<String>, Bounds), String> {
+    let t = text.trim();
+    let Some(open) = t.find('(') else {
+        return Err(format!("`{t}`: an aggregation is `count(…)`"));
+    };
+    let func = t[..open].trim();
+    if func != "count" {
+        return Err(format!(
+            "`{func}()`: only the `count()` aggregation is supported"
+        ));
+    }
+    let close = t[open..]
+        .find(')')
+        .map(|c| open + c)
+        .ok_or_else(|| format!("`{t}`: `count(` is not closed"))?;
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '@' | ':'))
+    };
+    let field = t[open + 1..close].trim();
+    if !field.is_empty() && !word(field) {
+        return Err(format!("`count({field})`: not a field name"));
+    }
+    let mut rest = t[close + 1..].trim_start();
+    let mut group_by = None;
+    if let Some(r) = rest.strip_prefix("by ") {
+        let r = r.trim_start();
+        let end = r.find([' ', '<', '>', '=']).unwrap_or(r.len());
+        if !word(&r[..end]) {
+            return Err(format!("`by {}`: not a field name", &r[..end]));
+        }
+        group_by = Some(r[..end].to_owned());
+        rest = r[end..].trim_start();
+    }
+    let (op, n) = ["<=", ">=", "==", "<", ">", "="]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op).map(|n| (*op, n.trim())))
+        .ok_or_else(|| format!("`{t}`: a comparison (`> 5`) must end the aggregation"))?;
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{n}`: the count compared with must be a whole number"))?;
+    let mut bounds = Bounds::default();
+    match op {
+        "<" => bounds.lt = Some(n),
+        "<=" => bounds.lte = Some(n),
+        ">" => bounds.gt = Some(n),
+        ">=" => bounds.gte = Some(n),
+        _ => bounds.eq = Some(n),
+    }
+    let field = (!field.is_empty()).then(|| field.to_owned());
+    Ok((field, group_by, bounds))
+}
+
 /// A `timespan` (`30s`, `5m`, `1h`, `2d`, `1w`) in milliseconds.
 pub fn timespan(s: &str) -> Option<i64> {
     let s = s.trim();

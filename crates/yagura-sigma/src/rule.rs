@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::condition::Condition;
-use crate::correlation::Correlation;
+use crate::correlation::{Aggregation, Correlation, CorrelationKind};
 use crate::detection::{self, Detection};
 use crate::yaml::{self, Yaml};
 
@@ -99,6 +99,10 @@ pub struct Rule {
     pub detection: Detection,
     /// `fields`: the fields worth showing with a hit.
     pub fields: Vec<String>,
+    /// A Sigma 1 aggregation after the condition's `|`, if any
+    /// ([`load_documents`] gives such a rule as the rule and a correlation
+    /// over it).
+    pub aggregation: Option<Aggregation>,
 }
 
 /// A rule that cannot be loaded.
@@ -204,23 +208,27 @@ pub fn load_documents(text: &str) -> Vec<Result<Document, RuleError>> {
             })];
         }
     };
-    docs.iter()
-        .enumerate()
-        .filter(|(_, d)| **d != Yaml::Null)
-        .map(|(n, d)| {
-            let id = d.get("id").and_then(Yaml::as_scalar_text);
-            let doc = match (d.get("correlation"), d.get("filter"), d.get("detection")) {
-                (Some(c), _, _) => crate::correlation::correlation(d, c).map(Document::Correlation),
-                (None, Some(f), None) => filter(d, f).map(Document::Filter),
-                _ => rule(d).map(Document::Rule),
-            };
-            doc.map_err(|message| RuleError {
+    let mut out = Vec::new();
+    for (n, d) in docs.iter().enumerate().filter(|(_, d)| **d != Yaml::Null) {
+        let id = d.get("id").and_then(Yaml::as_scalar_text);
+        let doc = match (d.get("correlation"), d.get("filter"), d.get("detection")) {
+            (Some(c), _, _) => crate::correlation::correlation(d, c).map(Document::Correlation),
+            (None, Some(f), None) => filter(d, f).map(Document::Filter),
+            _ => rule(d).map(Document::Rule),
+        };
+        match doc {
+            Ok(Document::Rule(mut r)) if r.aggregation.is_some() => {
+                let a = r.aggregation.take();
+                out.extend(a.map(|a| sigma1(r, a)).into_iter().flatten().map(Ok));
+            }
+            doc => out.push(doc.map_err(|message| RuleError {
                 document: n + 1,
                 id,
                 message,
-            })
-        })
-        .collect()
+            })),
+        }
+    }
+    out
 }
 
 /// A rule's (or correlation's) `level`.
@@ -280,7 +288,7 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
     let Some(Yaml::Map(det)) = d.get("detection") else {
         return Err("detection: missing or not a mapping".into());
     };
-    let detection = detection_of(det, "detection")?;
+    let (detection, aggregation) = detection_and_aggregation(det, "detection")?;
     Ok(Rule {
         id: text(d, "id")?,
         name: text(d, "name")?,
@@ -291,14 +299,31 @@ fn rule(d: &Yaml) -> Result<Rule, String> {
         logsource,
         detection,
         fields: texts(d, "fields")?,
+        aggregation,
     })
 }
 
 /// A detection section (a rule's `detection`, or a meta-filter's
 /// `filter` without its `rules`), `at` naming it in errors.
 fn detection_of(det: &[(String, Yaml)], at: &str) -> Result<Detection, String> {
+    match detection_and_aggregation(det, at)? {
+        (d, None) => Ok(d),
+        (_, Some(_)) => Err(format!(
+            "{at}.condition: an aggregation (`| count()`) has no place here"
+        )),
+    }
+}
+
+/// A detection section and the Sigma 1 aggregation its condition ends
+/// with, if any (with its `timeframe`; a `timeframe` without one is an
+/// error).
+fn detection_and_aggregation(
+    det: &[(String, Yaml)],
+    at: &str,
+) -> Result<(Detection, Option<Aggregation>), String> {
     let mut selections = Vec::new();
     let mut conditions = Vec::new();
+    let mut timeframe = None;
     for (name, body) in det {
         if name == "condition" {
             match body {
@@ -323,9 +348,11 @@ fn detection_of(det: &[(String, Yaml)], at: &str) -> Result<Detection, String> {
             continue;
         }
         if name == "timeframe" {
-            return Err(format!(
-                "{at}.timeframe: Sigma 1 aggregations are not supported: write a correlation rule"
-            ));
+            let t = body.as_scalar_text().unwrap_or_default();
+            timeframe = Some(crate::correlation::timespan(&t).ok_or_else(|| {
+                format!("{at}.timeframe: `{t}` is not a time span (`30s`, `5m`, `1h`, `2d`, `1w`)")
+            })?);
+            continue;
         }
         let s = detection::selection(body, &format!("{at}.{name}"))?;
         selections.push((name.clone(), s));
@@ -335,23 +362,81 @@ fn detection_of(det: &[(String, Yaml)], at: &str) -> Result<Detection, String> {
     }
     let names: Vec<&str> = selections.iter().map(|(n, _)| n.as_str()).collect();
     let mut parsed = Vec::new();
+    let mut aggregation = None;
     for (n, c) in conditions.iter().enumerate() {
         let at = if conditions.len() == 1 {
             format!("{at}.condition")
         } else {
             format!("{at}.condition[{n}]")
         };
+        let mut c = c.as_str();
+        if let Some((expr, agg)) = c.split_once('|')
+            && conditions.len() == 1
+        {
+            let (field, group_by, bounds) =
+                crate::correlation::aggregation(agg).map_err(|e| format!("{at}: {e}"))?;
+            aggregation = Some(Aggregation {
+                field,
+                group_by,
+                bounds,
+                timespan_ms: timeframe,
+            });
+            c = expr;
+        }
         parsed.push(Condition::parse(c, &names).map_err(|e| format!("{at}: {e}: `{c}`"))?);
+    }
+    if aggregation.is_none() && timeframe.is_some() {
+        return Err(format!(
+            "{at}.timeframe: a timeframe without an aggregation (`| count() …`) in the condition: \
+             write a correlation rule"
+        ));
     }
     let condition = if parsed.len() == 1 {
         parsed.remove(0)
     } else {
         Condition::Or(parsed)
     };
-    Ok(Detection {
-        selections,
-        condition,
-    })
+    Ok((
+        Detection {
+            selections,
+            condition,
+        },
+        aggregation,
+    ))
+}
+
+/// A rule with a Sigma 1 aggregation as the two documents it stands for:
+/// the rule, named so that a correlation can refer to it, and a
+/// correlation over its matches with the rule's id, title, level and tags
+/// (whose rows are what the rule reports; its own matches are not).
+fn sigma1(mut r: Rule, a: Aggregation) -> [Document; 2] {
+    let base = r.name.clone().unwrap_or_else(|| {
+        format!(
+            "{} (the events of its aggregation)",
+            r.id.as_deref().unwrap_or(&r.title)
+        )
+    });
+    r.name = Some(base.clone());
+    let c = Correlation {
+        id: r.id.clone(),
+        name: None,
+        title: r.title.clone(),
+        level: r.level,
+        tags: r.tags.clone(),
+        kind: if a.field.is_some() {
+            CorrelationKind::ValueCount
+        } else {
+            CorrelationKind::EventCount
+        },
+        rules: vec![base],
+        group_by: a.group_by.into_iter().collect(),
+        aliases: Default::default(),
+        timespan_ms: a.timespan_ms.unwrap_or(crate::correlation::WHOLE_HUNT_MS),
+        bounds: a.bounds,
+        field: a.field,
+        generate: false,
+    };
+    [Document::Rule(r), Document::Correlation(c)]
 }
 
 #[cfg(test)]
@@ -432,5 +517,65 @@ detection:
                 .message
                 .contains("not YAML")
         );
+    }
+
+    #[test]
+    fn a_sigma_1_aggregation_is_the_rule_and_a_correlation_over_it() {
+        let text = "title: Rare services\nid: r1\nlevel: low\ntags: [attack.persistence]\nlogsource: {product: windows, service: system}\ndetection:\n  selection:\n    EventID: 7045\n  timeframe: 7d\n  condition: selection | count() by ServiceName < 5\n";
+        let docs = load_documents(text);
+        assert_eq!(docs.len(), 2);
+        let Ok(Document::Rule(base)) = &docs[0] else {
+            panic!("{docs:?}");
+        };
+        let Ok(Document::Correlation(c)) = &docs[1] else {
+            panic!("{docs:?}");
+        };
+        assert!(base.aggregation.is_none());
+        assert_eq!(c.rules, [base.name.clone().expect("a name")]);
+        assert_eq!(c.id.as_deref(), Some("r1"));
+        assert_eq!(
+            (c.title.as_str(), c.level),
+            ("Rare services", Some(Level::Low))
+        );
+        assert_eq!(c.kind, CorrelationKind::EventCount);
+        assert_eq!(c.group_by, ["ServiceName"]);
+        assert_eq!(c.timespan_ms, 7 * 86_400_000);
+        assert_eq!(c.bounds.lt, Some(5));
+        assert!(!c.generate);
+        // count(field): distinct values; no `by`; no timeframe: the whole hunt.
+        let text = text
+            .replace("count() by ServiceName < 5", "count(ImagePath) >= 3")
+            .replace("  timeframe: 7d\n", "");
+        let Ok(Document::Correlation(c)) = &load_documents(&text)[1] else {
+            panic!("a correlation");
+        };
+        assert_eq!(c.kind, CorrelationKind::ValueCount);
+        assert_eq!(c.field.as_deref(), Some("ImagePath"));
+        assert!(c.group_by.is_empty() && c.bounds.gte == Some(3));
+        assert_eq!(c.timespan_ms, crate::correlation::WHOLE_HUNT_MS);
+        for (bad, why) in [
+            ("| sum(x) > 1", "only the `count()`"),
+            ("| count() by > 1", "not a field name"),
+            ("| count()", "a comparison"),
+            ("| count() > x", "whole number"),
+            ("| count(a b) > 1", "not a field name"),
+        ] {
+            let t = text.replace("| count(ImagePath) >= 3", bad);
+            let e = load_documents(&t).remove(0).expect_err(bad);
+            assert!(e.message.contains(why), "{bad}: {e}");
+        }
+        let t = text
+            .replace(" | count(ImagePath) >= 3", "")
+            .replace("  selection:", "  timeframe: 1h\n  selection:");
+        let e = load_documents(&t).remove(0).expect_err("timeframe");
+        assert!(
+            e.message.contains("a timeframe without an aggregation"),
+            "{e}"
+        );
+        let t = text
+            .replace("  timeframe: 7d\n", "  timeframe: soon\n")
+            .replace("  selection:", "  timeframe: soon\n  selection:");
+        let e = load_documents(&t).remove(0).expect_err("bad timeframe");
+        assert!(e.message.contains("not a time span"), "{e}");
     }
 }

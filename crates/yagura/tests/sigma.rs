@@ -364,6 +364,78 @@ fn an_event_count_correlation_over_a_password_guessing_log() {
     );
 }
 
+/// The Sigma 1 form of the correlation above: one rule with `| count()`.
+const SIGMA1: &str = r"title: Many failed logons for one account
+id: 0a0a0a0a-0000-4000-8000-000000000003
+level: high
+logsource: {product: windows, service: security}
+detection:
+    selection:
+        EventID: 4625
+    timeframe: 5m
+    condition: selection | count() by TargetUserName >= 10
+";
+
+#[test]
+fn a_sigma_1_aggregation_runs_as_the_correlation_it_stands_for() {
+    let Some(log) = evtx("smb-password-guessing-security.evtx") else {
+        return;
+    };
+    let d = dir("sigma1");
+    let (v2, v1) = (d.join("v2.yml"), d.join("v1.yml"));
+    std::fs::write(&v2, CORRELATION).expect("rules");
+    std::fs::write(&v1, SIGMA1).expect("rules");
+    let log = p(&log);
+    let run = |r: &Path| {
+        let o = yagura(
+            &d,
+            &[
+                "hunt",
+                "--quiet",
+                "--output",
+                "jsonl",
+                "--sigma",
+                &p(r),
+                &log,
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        rows(&o.stdout)
+    };
+    let (a, b) = (run(&v2), run(&v1));
+    assert!(!b.is_empty());
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["record"], y["record"]);
+        assert_eq!(y["rule_id"], "0a0a0a0a-0000-4000-8000-000000000003");
+        let count = |r: &serde_json::Value| {
+            r["details"]
+                .as_str()
+                .expect("details")
+                .split(" ¦ rules")
+                .next()
+                .map(str::to_owned)
+        };
+        assert_eq!(count(x), count(y));
+    }
+    // A timeframe without an aggregation, and another function, are reported.
+    std::fs::write(
+        &v1,
+        SIGMA1.replace(" | count() by TargetUserName >= 10", ""),
+    )
+    .expect("rule");
+    let o = yagura(&d, &["hunt", "--quiet", "--sigma", &p(&v1), &log]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a timeframe without an aggregation"));
+    std::fs::write(&v1, SIGMA1.replace("count()", "max(LogonType)")).expect("rule");
+    let o = yagura(&d, &["hunt", "--quiet", "--sigma", &p(&v1), &log]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only the `count()` aggregation"));
+}
+
 #[test]
 fn the_same_rules_over_json_exports_of_windows_events() {
     let d = dir("json");

@@ -188,7 +188,7 @@ impl<'a> Parser<'_, 'a> {
                 items.push(self.node(inner, indent, depth + 1)?);
             }
         }
-        self.end_of_block(indent)?;
+        self.nothing_further_in(indent)?;
         Some(Yaml::Seq(items))
     }
 
@@ -213,7 +213,7 @@ impl<'a> Parser<'_, 'a> {
             };
             entries.push((key, value));
         }
-        self.end_of_block(indent)?;
+        self.nothing_further_in(indent)?;
         Some(Yaml::Map(entries))
     }
 
@@ -230,20 +230,13 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 
-    /// A block ends at a line less indented than itself.
-    fn end_of_block(&mut self, indent: usize) -> Option<()> {
+    /// Nothing may follow further in than `indent`: a block ends at a line
+    /// less indented than itself, and a value's next line further in (a
+    /// multi-line quoted scalar, lines after a blank or a comment) is left
+    /// to the full parser.
+    fn nothing_further_in(&mut self, indent: usize) -> Option<()> {
         match self.peek() {
             Some(l) if l.indent > indent => None,
-            _ => Some(()),
-        }
-    }
-
-    /// Nothing may follow a value further in than `cont` (a multi-line
-    /// quoted scalar, or lines after a blank or a comment, are left to the
-    /// full parser).
-    fn no_continuation(&mut self, cont: usize) -> Option<()> {
-        match self.peek() {
-            Some(l) if l.indent > cont => None,
             _ => Some(()),
         }
     }
@@ -255,7 +248,7 @@ impl<'a> Parser<'_, 'a> {
     fn scalar(&mut self, text: &str, cont: usize, depth: usize) -> Option<Yaml> {
         if text.starts_with(['"', '\'', '[', '{']) {
             let v = quoted_or_flow(text, depth)?;
-            self.no_continuation(cont)?;
+            self.nothing_further_in(cont)?;
             return Some(v);
         }
         let (body, comment) = match text.find(" #") {
@@ -275,7 +268,7 @@ impl<'a> Parser<'_, 'a> {
             t.push_str(l.text);
             self.at += 1;
         }
-        self.no_continuation(cont)?;
+        self.nothing_further_in(cont)?;
         plain(&s)
     }
 

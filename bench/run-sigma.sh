@@ -32,6 +32,10 @@ mkdir -p "$OUT"
 # The EVTX files alone (the folder also holds READMEs), warm in the cache.
 mapfile -t FILES < <(find "$EVTX" -name '*.evtx' | sort)
 cat "${FILES[@]}" > /dev/null
+# The rule files too (every tool reads them), in the cache.
+warm() { find "$@" -type f -print0 | xargs -0 cat > /dev/null; }
+warm "$RULES"
+[ -z "${HAYABUSA_RULES:-}" ] || warm "$HAYABUSA_RULES"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # tool-name command... -> "seconds peak-kB"

@@ -744,11 +744,12 @@ struct Lines<'o, 'i> {
 }
 
 /// A visitor feeding one record to the hunter and, named for Sigma, to a
-/// Sigma event; it notes an EVTX record's own id on the way.
+/// Sigma event; for an EVTX record (`record_id` is `Some`) it notes the
+/// record's own id on the way.
 struct Tee<'a, 'h> {
     hunter: &'a mut Hunter<'h>,
     event: Option<(&'a mut SigmaEvent, &'a SigmaNames)>,
-    record_id: Option<u64>,
+    record_id: Option<Option<u64>>,
 }
 
 impl crate::event::Visitor for Tee<'_, '_> {
@@ -757,8 +758,10 @@ impl crate::event::Visitor for Tee<'_, '_> {
         if let Some((e, names)) = &mut self.event {
             e.push_renamed(names, name, value);
         }
-        if name == "System.EventRecordID" {
-            self.record_id = value.trim().parse().ok();
+        if let Some(id) = &mut self.record_id
+            && name == "System.EventRecordID"
+        {
+            *id = value.trim().parse().ok();
         }
     }
 }
@@ -929,13 +932,13 @@ fn whole(
                         let mut tee = Tee {
                             hunter,
                             event: sigma.map(|p| (&mut event, p.names())),
-                            record_id: None,
+                            record_id: Some(None),
                         };
                         let read = scanner.scan(&json, &mut tee);
                         // The record's own EventRecordID, as Windows,
                         // Hayabusa and Chainsaw show it (an exported log's
                         // record headers are numbered afresh).
-                        let place = Place::Record(tee.record_id.unwrap_or(header_id));
+                        let place = Place::Record(tee.record_id.flatten().unwrap_or(header_id));
                         match read {
                             Ok(()) => {
                                 hunter.relocate(place);

@@ -386,28 +386,7 @@ fn a_sigma_1_aggregation_runs_as_the_correlation_it_stands_for() {
     std::fs::write(&v2, CORRELATION).expect("rules");
     std::fs::write(&v1, SIGMA1).expect("rules");
     let log = p(&log);
-    let run = |r: &Path| {
-        let o = yagura(
-            &d,
-            &[
-                "hunt",
-                "--quiet",
-                "--output",
-                "jsonl",
-                "--sigma",
-                &p(r),
-                &log,
-            ],
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        rows(&o.stdout)
-    };
-    let (a, b) = (run(&v2), run(&v1));
+    let (a, b) = (timeline(&d, &p(&v2), &log), timeline(&d, &p(&v1), &log));
     assert!(!b.is_empty());
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {

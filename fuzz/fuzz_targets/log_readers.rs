@@ -1,11 +1,12 @@
-//! Any bytes through every line reader and the format detector, and any
+//! Any bytes through every line reader (syslog, audit records, event
+//! XML, Zeek, CSV) and the format detector, and any
 //! text through the free-text token scanner and the field classifier: no
 //! panic, and every token is a substring of the text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use yagura_detect::event::{Place, Visitor};
-use yagura_detect::read::{self, syslog, table, zeek::ZeekHeader};
+use yagura_detect::read::{self, audit, event_xml, syslog, table, zeek::ZeekHeader};
 
 struct Count(usize);
 
@@ -39,6 +40,8 @@ fuzz_target!(|data: &[u8]| {
             let _ = zeek.record(line, &mut c);
         }
         let _ = syslog::record(line, &mut c);
+        let _ = audit::record(line, &mut c);
+        let _ = event_xml::record(line, &mut c);
         let _ = yagura_detect::extract::classify(line);
     }
     yagura_detect::extract::tokens(text, |_, t| assert!(text.contains(t)));

@@ -72,13 +72,14 @@ struct MappingFile {
 }
 
 /// The built-in mappings: (name, file text).
-pub const BUILT_IN: [(&str, &str); 6] = [
+pub const BUILT_IN: [(&str, &str); 7] = [
     ("ecs", include_str!("../mappings/ecs.toml")),
     ("splunk", include_str!("../mappings/splunk.toml")),
     ("zeek", include_str!("../mappings/zeek.toml")),
     ("cef", include_str!("../mappings/cef.toml")),
     ("windows", include_str!("../mappings/windows.toml")),
     ("common", include_str!("../mappings/common.toml")),
+    ("linux", include_str!("../mappings/linux.toml")),
 ];
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;

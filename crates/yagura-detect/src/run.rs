@@ -24,7 +24,7 @@ use crate::json::JsonScanner;
 use crate::prefilter::Prefilter;
 use crate::read::zeek::ZeekHeader;
 use crate::read::{self, Format};
-use crate::sigma::{Detection, SigmaEvent, SigmaNames, SigmaPlan};
+use crate::sigma::{Detection, Origin, SigmaEvent, SigmaNames, SigmaPlan};
 
 /// Where logs come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -610,6 +610,7 @@ fn work(
     let mut hunter = Hunter::new(intel, map, opts.unmapped);
     let mut json = JsonScanner::new();
     let json_names = SigmaNames::json();
+    let syslog_names = SigmaNames::syslog();
     let prefilter = if opts.validate {
         None
     } else {
@@ -640,7 +641,13 @@ fn work(
                     first_line,
                     opts,
                     prefilter: prefilter.filter(|_| format == Format::Json),
-                    sigma: sigma.map(|p| (p, &json_names)),
+                    sigma: sigma.map(|p| {
+                        let names = match format {
+                            Format::Syslog => &syslog_names,
+                            _ => &json_names,
+                        };
+                        (p, names)
+                    }),
                 };
                 lines_of.read(
                     &buf,
@@ -780,7 +787,9 @@ impl Lines<'_, '_> {
         let mut zeek = zeek.unwrap_or_default();
         let mut n = self.first_line;
         let mut start = 0;
-        let sigma = self.sigma.filter(|_| self.format == Format::Json);
+        let sigma = self
+            .sigma
+            .filter(|_| matches!(self.format, Format::Json | Format::Syslog));
         let mut event = SigmaEvent::default();
         let mut found = Vec::new();
         // With Sigma rules every line is read: the prefilter only knows
@@ -877,7 +886,29 @@ impl Lines<'_, '_> {
                     }
                 }
                 Format::Zeek => zeek.record(line, hunter),
-                _ => read::syslog::record(line, hunter),
+                _ => {
+                    event.clear();
+                    let mut tee = Tee {
+                        hunter: &mut *hunter,
+                        event: sigma.map(|(_, names)| (&mut event, names)),
+                        record_id: None,
+                    };
+                    let r = read::syslog::record(line, &mut tee);
+                    if let Ok(payload) = r
+                        && let Some((plan, _)) = sigma
+                    {
+                        event.set_origin(match payload {
+                            read::syslog::Payload::Text | read::syslog::Payload::EventXml => {
+                                Origin::Syslog
+                            }
+                            read::syslog::Payload::Audit => Origin::Audit,
+                            read::syslog::Payload::Cef => Origin::Other,
+                        });
+                        plan.detect_event(&event, &mut found);
+                        detections.extend(found.drain(..).map(|d| (Place::Line(here), d)));
+                    }
+                    r.map(drop)
+                }
             };
             match outcome {
                 Ok(()) => hunter.end(),

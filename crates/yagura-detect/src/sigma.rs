@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::MappingError;
+
+mod sources;
 use crate::event::Visitor;
+use sources::Route;
+pub use sources::{LogSources, Origin};
 use yagura_sigma::Event as _;
 
 /// How record fields are named for Sigma.
@@ -38,6 +42,13 @@ impl SigmaNames {
     /// (winlogbeat, evtx_dump, Splunk).
     pub fn json() -> Self {
         Self::from_toml(include_str!("../mappings/sigma-json.toml"))
+            .expect("the built-in mappings are valid")
+    }
+
+    /// The built-in mapping for syslog lines, Linux audit records and
+    /// Sysmon for Linux events.
+    pub fn syslog() -> Self {
+        Self::from_toml(include_str!("../mappings/sigma-syslog.toml"))
             .expect("the built-in mappings are valid")
     }
 
@@ -137,6 +148,7 @@ pub struct SigmaEvent {
     /// mapping of serial `mapping`.
     renamed: FastMap<Box<str>, u32>,
     mapping: u64,
+    origin: Origin,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -171,8 +183,20 @@ impl SigmaEvent {
         }
     }
 
-    /// Clears the event for the next record.
+    /// What kind of log the event was read from (Windows until told).
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Says what kind of log the event was read from: it decides which
+    /// rules' routes reach it.
+    pub fn set_origin(&mut self, origin: Origin) {
+        self.origin = origin;
+    }
+
+    /// Clears the event for the next record (a Windows one until told).
     pub fn clear(&mut self) {
+        self.origin = Origin::Windows;
         for f in &self.fields {
             self.first[f.id as usize] = 0;
             self.last[f.id as usize] = 0;
@@ -316,96 +340,6 @@ impl yagura_sigma::Event for SigmaEvent {
 
     fn any_of_folded(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
         self.any_slot(name, &mut |s| test(self.at(s.folded)))
-    }
-}
-
-/// One way a log source's events arrive: on these channels (any when
-/// empty), with these EventIDs (any when `None`), fields renamed.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Route {
-    #[serde(default)]
-    channels: Vec<String>,
-    #[serde(default)]
-    event_ids: Option<Vec<u32>>,
-    /// The rule's field → the event's field.
-    #[serde(default)]
-    rename: HashMap<String, String>,
-}
-
-/// Sigma log sources (product `windows`) → EVTX routes, as data
-/// (`mappings/sigma-logsources.toml`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogSources {
-    #[serde(default)]
-    service: HashMap<String, Route>,
-    #[serde(default)]
-    category: HashMap<String, Vec<Route>>,
-}
-
-impl LogSources {
-    /// The built-in table.
-    pub fn built_in() -> Self {
-        Self::from_toml(include_str!("../mappings/sigma-logsources.toml"))
-            .expect("the built-in table is valid")
-    }
-
-    /// A table from TOML text.
-    pub fn from_toml(text: &str) -> Result<Self, MappingError> {
-        toml::from_str(text).map_err(|e| MappingError {
-            reason: format!("not a Sigma log-source table: {e}"),
-        })
-    }
-
-    /// Whether the table knows this category / service.
-    pub fn knows(&self, category: Option<&str>, service: Option<&str>) -> bool {
-        category.is_none_or(|c| self.category.contains_key(c))
-            && service.is_none_or(|s| self.service.contains_key(s))
-    }
-
-    /// The routes of a rule's log source, or why it has none.
-    pub fn routes(&self, ls: &yagura_sigma::LogSource) -> Result<Vec<Route>, String> {
-        if let Some(p) = &ls.product
-            && p != "windows"
-        {
-            return Err(format!("log source product `{p}`: not Windows event logs"));
-        }
-        let service = match &ls.service {
-            Some(s) => Some(
-                self.service
-                    .get(s)
-                    .ok_or_else(|| format!("log source service `{s}` has no EVTX route"))?,
-            ),
-            None => None,
-        };
-        let routes = match &ls.category {
-            Some(c) => {
-                let mut r = self
-                    .category
-                    .get(c)
-                    .cloned()
-                    .ok_or_else(|| format!("log source category `{c}` has no EVTX route"))?;
-                if let Some(s) = service {
-                    // The category's routes on the service's channels.
-                    for route in &mut r {
-                        route
-                            .channels
-                            .retain(|ch| s.channels.iter().any(|x| x.eq_ignore_ascii_case(ch)));
-                    }
-                    r.retain(|route| !route.channels.is_empty());
-                    if r.is_empty() {
-                        return Err(format!(
-                            "log source category `{c}` is not carried by service `{}`",
-                            ls.service.as_deref().unwrap_or_default()
-                        ));
-                    }
-                }
-                r
-            }
-            None => vec![service.cloned().unwrap_or_default()],
-        };
-        Ok(routes)
     }
 }
 
@@ -595,8 +529,14 @@ pub struct SigmaPlan {
     by_event: HashMap<(String, u32), Bucket>,
     /// Channel lower-cased → the rules of routes with any EventID.
     by_channel: HashMap<String, Bucket>,
-    /// Routes with no channel: every event.
+    /// Windows routes with no channel: every Windows event.
     any: Bucket,
+    /// Linux services' routes: every syslog line, every audit record,
+    /// syslog lines by program (lower-cased) and by facility.
+    syslog: Bucket,
+    audit: Bucket,
+    by_program: HashMap<String, Bucket>,
+    by_facility: HashMap<String, Bucket>,
     names: SigmaNames,
 }
 
@@ -715,6 +655,11 @@ impl Index {
     }
 }
 
+/// Each key's entries as a bucket.
+fn buckets<K: std::hash::Hash + Eq>(m: HashMap<K, Vec<(usize, usize)>>) -> HashMap<K, Bucket> {
+    m.into_iter().map(|(k, v)| (k, Bucket::new(v))).collect()
+}
+
 /// One rule hit on one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Detection {
@@ -759,6 +704,22 @@ const DETAIL_FIELDS: &[&str] = &[
     "SubjectUserName",
     "IpAddress",
     "User",
+];
+
+/// Fields shown with a hit on a Linux log when its rule names none.
+const LINUX_DETAIL_FIELDS: &[&str] = &[
+    "message",
+    "proctitle",
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "exe",
+    "comm",
+    "name",
+    "unit",
+    "acct",
+    "key",
 ];
 
 /// A rule's view of an event routed to it: its fields renamed.
@@ -897,10 +858,32 @@ impl SigmaPlan {
         let mut by_event: HashMap<(String, u32), Vec<(usize, usize)>> = HashMap::new();
         let mut by_channel: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut any = Vec::new();
+        let (mut syslog, mut audit) = (Vec::new(), Vec::new());
+        let mut by_program: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_facility: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         for (i, p) in planned.iter().enumerate() {
             for (j, route) in p.routes.iter().enumerate() {
-                if route.channels.is_empty() {
-                    any.push((i, j));
+                match route.log {
+                    Some(sources::Log::Audit) => audit.push((i, j)),
+                    Some(sources::Log::Syslog)
+                        if route.programs.is_empty() && route.facilities.is_empty() =>
+                    {
+                        syslog.push((i, j));
+                    }
+                    Some(sources::Log::Syslog) => {
+                        for prog in &route.programs {
+                            let e = by_program.entry(prog.to_lowercase()).or_default();
+                            e.push((i, j));
+                        }
+                        for f in &route.facilities {
+                            by_facility
+                                .entry(f.to_lowercase())
+                                .or_default()
+                                .push((i, j));
+                        }
+                    }
+                    None if route.channels.is_empty() => any.push((i, j)),
+                    None => {}
                 }
                 for ch in &route.channels {
                     let ch = ch.to_lowercase();
@@ -922,15 +905,13 @@ impl SigmaPlan {
             correlations,
             silent,
             wanted,
-            by_event: by_event
-                .into_iter()
-                .map(|(k, v)| (k, Bucket::new(v)))
-                .collect(),
-            by_channel: by_channel
-                .into_iter()
-                .map(|(k, v)| (k, Bucket::new(v)))
-                .collect(),
+            by_event: buckets(by_event),
+            by_channel: buckets(by_channel),
             any: Bucket::new(any),
+            syslog: Bucket::new(syslog),
+            audit: Bucket::new(audit),
+            by_program: buckets(by_program),
+            by_facility: buckets(by_facility),
             rules: planned,
             names,
         };
@@ -975,14 +956,39 @@ impl SigmaPlan {
         &self.names
     }
 
-    /// The rules an event (fields already under Sigma names) meets.
+    /// The rules an event (fields already under Sigma names) meets: those
+    /// whose routes reach its origin, channel and EventID, program or
+    /// facility.
     pub fn detect_event(&self, event: &SigmaEvent, out: &mut Vec<Detection>) {
-        let channel = event.field("Channel").map(|c| c.to_lowercase());
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        let origin = event.origin();
+        match origin {
+            Origin::Windows => self.any.candidates(&self.rules, event, &mut candidates),
+            Origin::Syslog => {
+                self.syslog.candidates(&self.rules, event, &mut candidates);
+                for (field, table) in [
+                    ("Program", &self.by_program),
+                    ("syslog.facility", &self.by_facility),
+                ] {
+                    if let Some(b) = event
+                        .field(field)
+                        .and_then(|p| table.get(p.to_lowercase().as_str()))
+                    {
+                        b.candidates(&self.rules, event, &mut candidates);
+                    }
+                }
+            }
+            Origin::Audit => self.audit.candidates(&self.rules, event, &mut candidates),
+            Origin::Other => return,
+        }
+        // Channels: Windows events, and Sysmon for Linux's in syslog.
+        let channel = match origin {
+            Origin::Windows | Origin::Syslog => event.field("Channel").map(|c| c.to_lowercase()),
+            _ => None,
+        };
         let eid = event
             .field("EventID")
             .and_then(|e| e.trim().parse::<u32>().ok());
-        let mut candidates: Vec<(usize, usize)> = Vec::new();
-        self.any.candidates(&self.rules, event, &mut candidates);
         if let Some(ch) = &channel {
             if let Some(id) = eid
                 && let Some(b) = self.by_event.get(&(ch.clone(), id))
@@ -994,6 +1000,7 @@ impl SigmaPlan {
             }
         }
         candidates.sort_unstable();
+        candidates.dedup();
         let mut last = None;
         for (i, j) in candidates {
             if last == Some(i) {
@@ -1006,13 +1013,23 @@ impl SigmaPlan {
             };
             if p.compiled.matches(&view) && p.filters.iter().all(|f| f.matches(&view)) {
                 last = Some(i);
+                let (channel, event_id) = match origin {
+                    Origin::Audit => (Some("auditd".into()), event.field("type")),
+                    _ => (
+                        event.field("Channel").or_else(|| event.field("Program")),
+                        event.field("EventID"),
+                    ),
+                };
                 out.push(Detection {
                     rule: i,
-                    time: event.field("TimeCreated").map(Cow::into_owned),
+                    time: event
+                        .field("TimeCreated")
+                        .or_else(|| event.field("syslog.timestamp"))
+                        .map(Cow::into_owned),
                     computer: event.field("Computer").map(Cow::into_owned),
-                    channel: event.field("Channel").map(Cow::into_owned),
-                    event_id: event.field("EventID").map(Cow::into_owned),
-                    details: details(&p.rule, &view),
+                    channel: channel.map(Cow::into_owned),
+                    event_id: event_id.map(Cow::into_owned),
+                    details: details(&p.rule, &view, origin),
                     values: self.wanted[i]
                         .iter()
                         .filter_map(|f| view.field(f).map(|v| (f.clone(), v.into_owned())))
@@ -1023,11 +1040,13 @@ impl SigmaPlan {
     }
 }
 
-fn details(rule: &yagura_sigma::Rule, event: &dyn yagura_sigma::Event) -> String {
-    let names: Vec<&str> = if rule.fields.is_empty() {
-        DETAIL_FIELDS.to_vec()
-    } else {
+fn details(rule: &yagura_sigma::Rule, event: &dyn yagura_sigma::Event, origin: Origin) -> String {
+    let names: Vec<&str> = if !rule.fields.is_empty() {
         rule.fields.iter().map(String::as_str).collect()
+    } else if matches!(origin, Origin::Syslog | Origin::Audit) && event.field("Channel").is_none() {
+        LINUX_DETAIL_FIELDS.to_vec()
+    } else {
+        DETAIL_FIELDS.to_vec()
     };
     let mut out = String::new();
     for n in names {
@@ -1054,6 +1073,7 @@ mod tests {
         for text in [
             include_str!("../mappings/sigma-evtx.toml"),
             include_str!("../mappings/sigma-json.toml"),
+            include_str!("../mappings/sigma-syslog.toml"),
         ] {
             assert!(SigmaNames::from_toml(text).is_ok());
         }
@@ -1238,7 +1258,7 @@ mod tests {
     #[test]
     fn the_load_report_says_why_rules_do_not_run() {
         let rules = vec![
-            ("a.yml".to_owned(), yagura_sigma::load_documents("title: x\nlevel: high\nlogsource: {product: linux, category: process_creation}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
+            ("a.yml".to_owned(), yagura_sigma::load_documents("title: x\nlevel: high\nlogsource: {product: macos, category: process_creation}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
             ("b.yml".to_owned(), yagura_sigma::load_documents("title: y\nlevel: high\nlogsource: {product: windows, category: no_such}\ndetection: {sel: {a: b}, condition: sel}\n").remove(0)),
             ("c.yml".to_owned(), yagura_sigma::load_documents("title: z\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|expand: '%x%'}, condition: sel}\n").remove(0)),
             ("d.yml".to_owned(), yagura_sigma::load_documents("title: w\nlevel: high\nlogsource: {product: windows}\ndetection: {sel: {a|bad: b}, condition: sel}\n").remove(0)),
@@ -1252,7 +1272,7 @@ mod tests {
         assert_eq!(r.loaded, 0);
         assert_eq!(r.filtered, 1);
         let why: Vec<&str> = r.skipped.iter().map(|s| s.2.as_str()).collect();
-        assert!(why[0].contains("not Windows"), "{why:?}");
+        assert!(why[0].contains("product `macos`"), "{why:?}");
         assert!(why[1].contains("no EVTX route"), "{why:?}");
         assert!(why[2].contains("expand"), "{why:?}");
         assert!(why[3].contains("unknown modifier"), "{why:?}");

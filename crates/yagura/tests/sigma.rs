@@ -195,7 +195,7 @@ fn bad_rule_files_are_reported_one_by_one_and_the_rest_run() {
     );
     w(
         "g-linux.yml",
-        &RUNDLL32.replace("product: windows", "product: linux"),
+        &RUNDLL32.replace("product: windows", "product: macos"),
     );
     let (rules, log) = (p(&rules), p(&log));
     let o = yagura(
@@ -217,7 +217,7 @@ fn bad_rule_files_are_reported_one_by_one_and_the_rest_run() {
         ),
         ("e-bomb.yml", "not YAML"),
         ("f-big.yml", "larger than 16 MiB"),
-        ("g-linux.yml", "not Windows event logs"),
+        ("g-linux.yml", "product `macos`"),
     ] {
         let line = err
             .lines()
@@ -450,4 +450,128 @@ fn the_same_rules_over_json_exports_of_windows_events() {
             (2, "ws2", "2026-11-30T10:00:01Z")
         ]
     );
+}
+
+/// SigmaHQ's rules for Linux (and, to show none of them reaches a Linux
+/// line, those for Windows) over syslog, auditd and Sysmon for Linux logs
+/// (`test-data/linux`): each line meets the rules it is written for, by
+/// the route of the rule's service or category.
+#[test]
+fn linux_rules_over_syslog_audit_and_sysmon_for_linux() {
+    let sigma = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/sigma/rules");
+    if !sigma.is_dir() {
+        println!("skipped: {} is absent", sigma.display());
+        return;
+    }
+    let d = dir("linux");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/linux");
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--quiet",
+            "--output",
+            "jsonl",
+            "--sigma",
+            &p(&sigma.join("linux")),
+            "--sigma",
+            &p(&sigma.join("windows")),
+            &p(&data),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    // The Sysmon event cut short is reported with its line; the rest runs.
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("sysmon.log: line 2") && err.contains("event XML"),
+        "{err}"
+    );
+    let rows = rows(&o.stdout);
+    let mut got: Vec<(String, u64, String)> = rows
+        .iter()
+        .map(|r| {
+            let file = r["file"].as_str().expect("file");
+            let file = Path::new(file).file_name().expect("name").to_string_lossy();
+            (
+                file.into_owned(),
+                r["record"].as_u64().expect("line"),
+                r["rule_id"].as_str().expect("rule id").to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        // sshd: a libcrypto error (RFC 3164 and RFC 5424); the same text
+        // from `login` is not sshd's.
+        ("auth.log", 1, "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc"),
+        // every syslog line: a reverse shell, a syslog wiped by sudo
+        ("auth.log", 3, "738d9bcf-6999-4fdb-b4ac-3033037db8ab"),
+        // cron: a crontab replaced
+        ("auth.log", 4, "af202fd3-7bff-4212-a25a-fb34606cfcbe"),
+        ("auth.log", 5, "e09eb557-96d2-4de9-ba2d-30f712a5afd3"),
+        ("auth.log", 7, "e76b413a-83d0-4b94-8e4c-85db4a5b8bdc"),
+        // auditd forwarded by audispd, and audit.log itself
+        ("auth.log", 8, "4b3cb710-5e83-4715-8c45-8b2b5b3e5751"),
+        ("audit.log", 2, "4b3cb710-5e83-4715-8c45-8b2b5b3e5751"),
+        ("audit.log", 3, "eae8ce9f-bde9-47a6-8e79-f20d18419910"),
+        ("audit.log", 4, "53059bc0-1472-438b-956a-7508a94a91f0"),
+        ("audit.log", 5, "eca5e022-d368-4043-98e5-9736fb01f72f"),
+        // Sysmon for Linux: curl, and curl posting a file
+        ("sysmon.log", 1, "00b90cc1-17ec-402c-96ad-3a8117d7a582"),
+        ("sysmon.log", 1, "ea34fb97-e2c4-4afb-810f-785e4459b194"),
+    ];
+    for (file, line, id) in want {
+        assert!(
+            got.iter()
+                .any(|g| (g.0.as_str(), g.1, g.2.as_str()) == (file, line, id)),
+            "{file}:{line} should meet {id}: {got:?}"
+        );
+    }
+    let rule_of = |id: &str| {
+        rows.iter()
+            .find(|r| r["rule_id"] == id)
+            .cloned()
+            .expect("a row")
+    };
+    // No Windows rule reaches a Linux line; the CEF line meets nothing;
+    // `login`'s libcrypto line is not sshd's.
+    let mut linux_ids = std::collections::HashSet::new();
+    let mut todo = vec![sigma.join("linux")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).expect("rules").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                let id = text.lines().find_map(|l| l.strip_prefix("id: "));
+                linux_ids.extend(id.map(|i| i.trim().to_owned()));
+            }
+        }
+    }
+    for r in &rows {
+        let id = r["rule_id"].as_str().unwrap_or_default();
+        assert!(linux_ids.contains(id), "not a Linux rule: {r}");
+    }
+    assert!(
+        !got.iter()
+            .any(|g| g.0 == "auth.log" && (g.1 == 2 || g.1 == 6)),
+        "{got:?}"
+    );
+    // The timeline's columns for each kind of log.
+    let audit = rule_of("eca5e022-d368-4043-98e5-9736fb01f72f");
+    assert_eq!(audit["timestamp"], "2023-11-14T22:13:23.400Z");
+    assert_eq!(audit["channel"], "auditd");
+    assert_eq!(audit["event_id"], "SYSCALL");
+    assert_eq!(
+        audit["details"],
+        "a0: 5 ¦ a1: 0 ¦ a2: 0 ¦ a3: 0 ¦ exe: /usr/bin/dmesg ¦ comm: dmesg ¦ key: clear_dmesg_logs"
+    );
+    let sysmon = rule_of("ea34fb97-e2c4-4afb-810f-785e4459b194");
+    assert_eq!(sysmon["timestamp"], "2023-11-14T22:13:27.123456000Z");
+    assert_eq!(sysmon["channel"], "Linux-Sysmon/Operational");
+    assert_eq!(sysmon["computer"], "web1");
+    let cron = rule_of("af202fd3-7bff-4212-a25a-fb34606cfcbe");
+    assert_eq!(cron["timestamp"], "Nov 14 22:13:23");
+    assert_eq!(cron["channel"], "cron");
+    assert_eq!(cron["details"], "message: (root) REPLACE (root)");
 }

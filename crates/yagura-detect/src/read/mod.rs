@@ -7,9 +7,13 @@
 //! | JSON lines (ECS, Splunk, Zeek JSON, any schema) | one object per line | [`crate::json`] |
 //! | Zeek TSV | one line per record, `#fields` header | [`zeek`] |
 //! | syslog RFC 3164 / 5424, CEF, LEEF | one line per record | [`syslog`] |
+//! | Linux audit records (`audit.log`, or in syslog) | one line per record | [`audit`] |
+//! | Windows event XML in syslog (Sysmon for Linux) | one line per record | [`event_xml`] |
 //! | CSV with a header | one record (may span lines) | [`table`] |
 //! | Windows EVTX | event records | [`evtx`] |
 
+pub mod audit;
+pub mod event_xml;
 pub mod evtx;
 pub mod syslog;
 pub mod table;
@@ -24,7 +28,8 @@ pub enum Format {
     Json,
     /// Zeek's tab-separated logs.
     Zeek,
-    /// Syslog lines (RFC 3164, RFC 5424), CEF and LEEF.
+    /// Syslog lines (RFC 3164, RFC 5424), CEF and LEEF, Linux audit
+    /// records.
     Syslog,
     /// CSV with a header line.
     Csv,

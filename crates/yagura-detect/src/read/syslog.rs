@@ -6,8 +6,40 @@
 //! `syslog.app`, structured data as `sd.<id>.<param>`, the CEF/LEEF
 //! header as `cef.*` / `leef.*` and extension keys as written (`src`,
 //! `dst`, `request`…), and any other message as `message` (free text).
+//! The facility of the priority is `syslog.facility` (`auth`, `cron`…).
+//! A message that is a Linux audit record (audispd forwarding auditd, or
+//! an `audit.log` line on its own) is read by [`super::audit`], one in
+//! Windows' event XML (Sysmon for Linux) by [`super::event_xml`].
 
 use crate::event::Visitor;
+
+/// Syslog facilities by number (RFC 5424 section 6.2.1).
+const FACILITIES: [&str; 24] = [
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "ntp",
+    "security",
+    "console",
+    "solaris-cron",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+];
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -16,7 +48,7 @@ const MONTHS: [&str; 12] = [
 /// Whether a line looks like syslog, CEF or LEEF.
 pub fn looks_like(line: &str) -> bool {
     let l = line.trim_start();
-    if l.starts_with("CEF:") || l.starts_with("LEEF:") {
+    if super::audit::looks_like(l) || l.starts_with("CEF:") || l.starts_with("LEEF:") {
         return true;
     }
     if let Some(rest) = l.strip_prefix('<')
@@ -38,15 +70,38 @@ fn bsd_time(l: &str) -> Option<usize> {
     ok.then_some(15)
 }
 
+/// What a line's message turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// Free text (`message`), or none.
+    Text,
+    /// A Linux audit record.
+    Audit,
+    /// An event in Windows' event XML (Sysmon for Linux).
+    EventXml,
+    /// A CEF or LEEF record.
+    Cef,
+}
+
 /// Reads one line; the error says what is wrong.
-pub fn record<V: Visitor + ?Sized>(line: &str, v: &mut V) -> Result<(), String> {
+pub fn record<V: Visitor + ?Sized>(line: &str, v: &mut V) -> Result<Payload, String> {
     let mut l = line.trim_start();
+    if super::audit::looks_like(l) {
+        return super::audit::record(l, v).map(|()| Payload::Audit);
+    }
     if let Some(rest) = l.strip_prefix('<') {
         let (pri, after) = rest
             .split_once('>')
             .ok_or("a '<' priority without its '>'")?;
         if pri.is_empty() || pri.len() > 3 || !pri.bytes().all(|c| c.is_ascii_digit()) {
             return Err(format!("{pri:?} is not a syslog priority"));
+        }
+        if let Some(f) = pri
+            .parse::<usize>()
+            .ok()
+            .and_then(|p| FACILITIES.get(p / 8))
+        {
+            v.field("syslog.facility", f, true);
         }
         l = after;
     }
@@ -72,7 +127,7 @@ pub fn record<V: Visitor + ?Sized>(line: &str, v: &mut V) -> Result<(), String> 
     payload(l, v)
 }
 
-fn rfc5424<V: Visitor + ?Sized>(rest: &str, v: &mut V) -> Result<(), String> {
+fn rfc5424<V: Visitor + ?Sized>(rest: &str, v: &mut V) -> Result<Payload, String> {
     let mut parts = rest.splitn(5, ' ');
     let names = [
         "syslog.timestamp",
@@ -144,24 +199,32 @@ fn structured<'a, V: Visitor + ?Sized>(s: &'a str, v: &mut V) -> Result<&'a str,
     Ok(s.trim_start())
 }
 
-fn payload<V: Visitor + ?Sized>(msg: &str, v: &mut V) -> Result<(), String> {
+fn payload<V: Visitor + ?Sized>(msg: &str, v: &mut V) -> Result<Payload, String> {
     let m = msg.trim_start();
     if let Some(at) = m
         .find("CEF:")
         .filter(|&i| i == 0 || m.as_bytes()[i - 1] == b' ')
     {
-        return cef(&m[at + 4..], v);
+        return cef(&m[at + 4..], v).map(|()| Payload::Cef);
     }
     if let Some(at) = m
         .find("LEEF:")
         .filter(|&i| i == 0 || m.as_bytes()[i - 1] == b' ')
     {
-        return leef(&m[at + 5..], v);
+        return leef(&m[at + 5..], v).map(|()| Payload::Cef);
+    }
+    // The kernel's audit lines start `audit: type=…`.
+    let audit = m.strip_prefix("audit: ").unwrap_or(m);
+    if super::audit::looks_like(audit) {
+        return super::audit::record(audit, v).map(|()| Payload::Audit);
+    }
+    if super::event_xml::looks_like(m) {
+        return super::event_xml::record(m, v).map(|()| Payload::EventXml);
     }
     if !m.is_empty() {
         v.field("message", m, true);
     }
-    Ok(())
+    Ok(Payload::Text)
 }
 
 /// Splits a CEF header on unescaped `|`, `n` parts then the rest.

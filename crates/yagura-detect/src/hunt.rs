@@ -52,6 +52,9 @@ pub struct Hunter<'i> {
     findings: Vec<Finding>,
     observed: Option<Observed>,
     events: u64,
+    /// No indicator to look for (a hunt with Sigma rules alone): fields
+    /// are not read at all.
+    idle: bool,
 }
 
 /// A bracketed IPv6 address (`[a]`, `[a]:port`) without its brackets.
@@ -86,6 +89,7 @@ impl<'i> Hunter<'i> {
             findings: Vec::new(),
             observed: (!intel.compound.is_empty()).then(Observed::default),
             events: 0,
+            idle: intel.index.is_empty() && intel.compound.is_empty(),
         }
     }
 
@@ -261,6 +265,9 @@ impl<'i> Hunter<'i> {
 impl Visitor for Hunter<'_> {
     #[inline]
     fn field(&mut self, name: &str, value: &str, quoted: bool) {
+        if self.idle {
+            return;
+        }
         if let Some(o) = &mut self.observed
             && value.len() <= 5
             && value.bytes().all(|c| c.is_ascii_digit())

@@ -149,6 +149,8 @@ pub struct SigmaEvent {
     renamed: FastMap<Box<str>, u32>,
     mapping: u64,
     origin: Origin,
+    /// See [`SigmaEvent::all_folded`].
+    all_folded: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -176,11 +178,11 @@ impl SigmaEvent {
         &self.text[a as usize..b as usize]
     }
 
-    /// Calls `f` with each value, case-folded.
-    pub fn each_folded(&self, f: &mut dyn FnMut(&str)) {
-        for s in &self.fields {
-            f(self.at(s.folded));
-        }
+    /// Every value case-folded, each after a NUL: one text to search for
+    /// what may be in any of them (a find across two values is possible,
+    /// a find missed is not).
+    pub fn all_folded(&self) -> &str {
+        &self.all_folded
     }
 
     /// What kind of log the event was read from (Windows until told).
@@ -203,6 +205,7 @@ impl SigmaEvent {
         }
         self.fields.clear();
         self.text.clear();
+        self.all_folded.clear();
         if self.names.len() > MAX_NAMES {
             self.ids.clear();
             self.names.clear();
@@ -234,6 +237,9 @@ impl SigmaEvent {
         } else {
             (a, b)
         };
+        self.all_folded.push('\0');
+        self.all_folded
+            .push_str(&self.text[folded.0 as usize..folded.1 as usize]);
         let here = self.fields.len() as u32 + 1;
         match self.last[id as usize] {
             0 => self.first[id as usize] = here,
@@ -462,12 +468,24 @@ pub fn load_rules(
             out.push(p.to_owned());
             return Ok(());
         }
-        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(p)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
+        // The entries' types as the directory gives them (no stat of each
+        // file); a symbolic link is followed.
+        let mut entries: Vec<(std::path::PathBuf, bool)> = std::fs::read_dir(p)?
+            .filter_map(|e| {
+                let e = e.ok()?;
+                let t = e.file_type().ok()?;
+                let path = e.path();
+                let dir = if t.is_symlink() {
+                    path.is_dir()
+                } else {
+                    t.is_dir()
+                };
+                Some((path, dir))
+            })
             .collect();
         entries.sort();
-        for e in entries {
-            if e.is_dir() {
+        for (e, dir) in entries {
+            if dir {
                 walk(&e, out)?;
             } else if e.extension().is_some_and(|x| x == "yml" || x == "yaml") {
                 out.push(e);
@@ -487,11 +505,20 @@ pub fn load_rules(
     };
     let per_file = par_map(files, |f| {
         let name = f.display().to_string();
-        if std::fs::metadata(&f).is_ok_and(|m| m.len() > max_bytes) {
+        // At most one byte past the limit is read, to know it is passed.
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&f).and_then(|file| {
+            std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
+        });
+        if read.is_ok() && bytes.len() as u64 > max_bytes {
             let e = failed(format!("larger than {} MiB: not read", max_bytes >> 20));
             return vec![(name, Err(e))];
         }
-        match std::fs::read_to_string(&f) {
+        let text = read.and_then(|_| {
+            String::from_utf8(bytes)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        });
+        match text {
             Ok(text) => yagura_sigma::load_documents(&text)
                 .into_iter()
                 .map(|r| (name.clone(), r))
@@ -636,7 +663,7 @@ impl Index {
                 }
             };
             if field == yagura_sigma::ANY_FIELD {
-                event.each_folded(&mut mark);
+                mark(event.all_folded());
             } else {
                 // Every value of a field given more than once.
                 event.any_of_folded(field, &mut |v| {

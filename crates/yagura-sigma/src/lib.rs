@@ -13,6 +13,7 @@ mod correlation;
 mod detection;
 mod fast_yaml;
 mod matcher;
+mod pcre;
 mod rule;
 pub mod yaml;
 

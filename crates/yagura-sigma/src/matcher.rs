@@ -498,17 +498,20 @@ fn regex(value: &Value, mods: &[Modifier]) -> Result<Regex, String> {
     } else {
         format!("(?{flags}){src}")
     };
-    // The syntax is checked now; the automaton is built on first use.
-    let fancy = match regex_syntax::Parser::new().parse(&full) {
-        Ok(_) => false,
+    // PCRE's ASCII `\d`, `\s`, `\w`, `\b`. The syntax is checked now; the
+    // automaton is built on first use.
+    let plain = crate::pcre::ascii_classes(&full, true);
+    let (source, fancy) = match regex_syntax::Parser::new().parse(&plain) {
+        Ok(_) => (plain, false),
         Err(_) => {
-            fancy_regex::Expr::parse_tree(&full)
+            let source = crate::pcre::ascii_classes(&full, false);
+            fancy_regex::Expr::parse_tree(&source)
                 .map_err(|e| format!("`{src}` is not a regular expression: {e}"))?;
-            true
+            (source, true)
         }
     };
     Ok(Regex {
-        source: full,
+        source,
         fancy,
         built: std::sync::OnceLock::new(),
     })
@@ -1041,6 +1044,11 @@ mod tests {
         assert!(r.matches(&ev(&[("C", "CMD.EXE /c net user")])));
         let r = rule("  sel:\n    C|re: '(?<!x)abc'\n  condition: sel\n");
         assert!(r.matches(&ev(&[("C", "yabc")])) && !r.matches(&ev(&[("C", "xabc")])));
+        // PCRE's ASCII classes, through regex and through fancy-regex.
+        let r = rule("  sel:\n    C|re: '^-k\\s\\w{1,64}$'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("C", "-k netsvcs")])) && !r.matches(&ev(&[("C", "-k café")])));
+        let r = rule("  sel:\n    C|re: '(?<!x)\\bab\\w\\b'\n  condition: sel\n");
+        assert!(r.matches(&ev(&[("C", "y abc")])) && !r.matches(&ev(&[("C", "x abé")])));
         let r = rule("  sel:\n    Ip|cidr: ['10.0.0.0/8', 'fd00::/8']\n  condition: sel\n");
         assert!(r.matches(&ev(&[("Ip", "10.2.3.4")])) && r.matches(&ev(&[("Ip", "fd00::1")])));
         assert!(!r.matches(&ev(&[("Ip", "11.0.0.1")])));

@@ -594,11 +594,13 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             writeln!(err, "yagura: indicator {id} left out: {why}")?;
         }
     }
-    let plan = if args.sigma.is_empty() {
+    // The process ends with the hunt: freeing every compiled rule, one
+    // allocation at a time, would only delay it.
+    let plan = std::mem::ManuallyDrop::new(if args.sigma.is_empty() {
         None
     } else {
         Some(sigma_plan(args, &mut err)?)
-    };
+    });
     if plan.is_some() && !intel.indicators.is_empty() && args.output == Output::Csv {
         bail!("--output csv holds one kind of row: use jsonl or table for --sigma with indicators");
     }
@@ -755,7 +757,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     if let Some(e) = failure {
         return Err(e);
     }
-    if let Some(p) = &plan
+    if let Some(p) = &*plan
         && !p.correlations().is_empty()
     {
         let hits: Vec<(usize, &Detection)> = gathered

@@ -42,4 +42,13 @@ pub(crate) mod testutil {
             self.0.push((name.into(), value.into()));
         }
     }
+
+    /// Every `(name, value)` a reader visits in one record, or its error.
+    pub(crate) fn fields<T>(
+        read: impl FnOnce(&mut Collect) -> Result<T, String>,
+    ) -> Result<Vec<(String, String)>, String> {
+        let mut c = Collect::default();
+        read(&mut c)?;
+        Ok(c.0)
+    }
 }

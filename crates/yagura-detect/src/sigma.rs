@@ -1042,10 +1042,13 @@ impl SigmaPlan {
                 last = Some(i);
                 let (channel, event_id) = match origin {
                     Origin::Audit => (Some("auditd".into()), event.field("type")),
-                    _ => (
+                    Origin::Syslog => (
                         event.field("Channel").or_else(|| event.field("Program")),
                         event.field("EventID"),
                     ),
+                    Origin::Windows | Origin::Other => {
+                        (event.field("Channel"), event.field("EventID"))
+                    }
                 };
                 out.push(Detection {
                     rule: i,

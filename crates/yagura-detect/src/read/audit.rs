@@ -228,12 +228,9 @@ fn decoded(key: &str, kind: &str, value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::testutil::Collect;
 
     fn read(line: &str) -> Result<Vec<(String, String)>, String> {
-        let mut c = Collect::default();
-        record(line, &mut c)?;
-        Ok(c.0)
+        crate::event::testutil::fields(|c| record(line, c))
     }
 
     fn get<'a>(got: &'a [(String, String)], k: &str) -> Option<&'a str> {

@@ -237,7 +237,6 @@ fn unescape(raw: &str, out: &mut String) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::testutil::Collect;
 
     const SYSMON: &str = "<Event><System><Provider Name=\"Linux-Sysmon\" \
         Guid=\"{ff032593-a8d3-4f13-b0d6-01fc615a0f97}\"/><EventID>1</EventID><Version>5</Version>\
@@ -249,9 +248,7 @@ mod tests {
         </EventData></Event>";
 
     fn read(xml: &str) -> Result<Vec<(String, String)>, String> {
-        let mut c = Collect::default();
-        record(xml, &mut c)?;
-        Ok(c.0)
+        crate::event::testutil::fields(|c| record(xml, c))
     }
 
     #[test]

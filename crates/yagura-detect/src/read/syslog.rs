@@ -361,12 +361,8 @@ fn leef<V: Visitor + ?Sized>(s: &str, v: &mut V) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    use crate::event::testutil::Collect;
-
     fn read(line: &str) -> Result<Vec<(String, String)>, String> {
-        let mut c = Collect::default();
-        record(line, &mut c)?;
-        Ok(c.0)
+        crate::event::testutil::fields(|c| record(line, c))
     }
 
     fn has(got: &[(String, String)], k: &str, v: &str) -> bool {

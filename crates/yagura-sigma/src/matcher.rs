@@ -317,11 +317,17 @@ pub struct Compiled {
 }
 
 fn lower(s: &str, cased: bool) -> Vec<char> {
+    // Sized up front: `flat_map` tells `collect` nothing, so each rule
+    // literal's vector grew by steps.
+    let mut out = Vec::with_capacity(s.len());
     if cased {
-        s.chars().collect()
+        out.extend(s.chars());
+    } else if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
     } else {
-        s.chars().flat_map(char::to_lowercase).collect()
+        out.extend(s.chars().flat_map(char::to_lowercase));
     }
+    out
 }
 
 /// The byte string a value's transforms give (UTF-8 until a `utf16`

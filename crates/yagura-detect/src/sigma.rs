@@ -552,14 +552,14 @@ pub struct SigmaPlan {
     silent: Vec<bool>,
     /// Per rule: the fields its hits carry for correlations.
     wanted: Vec<Vec<String>>,
-    /// (channel lower-cased, EventID) → its rules.
-    by_event: HashMap<(String, u32), Bucket>,
-    /// Channel lower-cased → the rules of routes with any EventID.
+    /// Channel case-folded → EventID → its rules.
+    by_event: HashMap<String, HashMap<u32, Bucket>>,
+    /// Channel case-folded → the rules of routes with any EventID.
     by_channel: HashMap<String, Bucket>,
     /// Windows routes with no channel: every Windows event.
     any: Bucket,
     /// Linux services' routes: every syslog line, every audit record,
-    /// syslog lines by program (lower-cased) and by facility.
+    /// syslog lines by program (case-folded) and by facility.
     syslog: Bucket,
     audit: Bucket,
     by_program: HashMap<String, Bucket>,
@@ -680,6 +680,12 @@ impl Index {
                 .map(|(e, _)| *e),
         );
     }
+}
+
+/// A routing table's key: a channel, program or facility case-folded as
+/// [`SigmaEvent`] folds the event's values.
+fn route_key(key: &str) -> String {
+    yagura_sigma::fold(key, false).into_owned()
 }
 
 /// Each key's entries as a bucket.
@@ -882,7 +888,7 @@ impl SigmaPlan {
             }
             report.loaded += 1;
         }
-        let mut by_event: HashMap<(String, u32), Vec<(usize, usize)>> = HashMap::new();
+        let mut by_event: HashMap<String, HashMap<u32, Vec<(usize, usize)>>> = HashMap::new();
         let mut by_channel: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut any = Vec::new();
         let (mut syslog, mut audit) = (Vec::new(), Vec::new());
@@ -899,25 +905,22 @@ impl SigmaPlan {
                     }
                     Some(sources::Log::Syslog) => {
                         for prog in &route.programs {
-                            let e = by_program.entry(prog.to_lowercase()).or_default();
-                            e.push((i, j));
+                            by_program.entry(route_key(prog)).or_default().push((i, j));
                         }
                         for f in &route.facilities {
-                            by_facility
-                                .entry(f.to_lowercase())
-                                .or_default()
-                                .push((i, j));
+                            by_facility.entry(route_key(f)).or_default().push((i, j));
                         }
                     }
                     None if route.channels.is_empty() => any.push((i, j)),
                     None => {}
                 }
                 for ch in &route.channels {
-                    let ch = ch.to_lowercase();
+                    let ch = route_key(ch);
                     match &route.event_ids {
                         Some(ids) => {
+                            let by_id = by_event.entry(ch).or_default();
                             for &id in ids {
-                                by_event.entry((ch.clone(), id)).or_default().push((i, j));
+                                by_id.entry(id).or_default().push((i, j));
                             }
                         }
                         None => by_channel.entry(ch).or_default().push((i, j)),
@@ -932,7 +935,10 @@ impl SigmaPlan {
             correlations,
             silent,
             wanted,
-            by_event: buckets(by_event),
+            by_event: by_event
+                .into_iter()
+                .map(|(ch, by_id)| (ch, buckets(by_id)))
+                .collect(),
             by_channel: buckets(by_channel),
             any: Bucket::new(any),
             syslog: Bucket::new(syslog),
@@ -997,10 +1003,7 @@ impl SigmaPlan {
                     ("Program", &self.by_program),
                     ("syslog.facility", &self.by_facility),
                 ] {
-                    if let Some(b) = event
-                        .field(field)
-                        .and_then(|p| table.get(p.to_lowercase().as_str()))
-                    {
+                    if let Some(b) = event.folded(field).and_then(|p| table.get(&*p)) {
                         b.candidates(&self.rules, event, &mut candidates);
                     }
                 }
@@ -1008,9 +1011,10 @@ impl SigmaPlan {
             Origin::Audit => self.audit.candidates(&self.rules, event, &mut candidates),
             Origin::Other => return,
         }
-        // Channels: Windows events, and Sysmon for Linux's in syslog.
+        // Channels: Windows events, and Sysmon for Linux's in syslog; the
+        // event's folded value is the tables' key.
         let channel = match origin {
-            Origin::Windows | Origin::Syslog => event.field("Channel").map(|c| c.to_lowercase()),
+            Origin::Windows | Origin::Syslog => event.folded("Channel"),
             _ => None,
         };
         let eid = event
@@ -1018,11 +1022,11 @@ impl SigmaPlan {
             .and_then(|e| e.trim().parse::<u32>().ok());
         if let Some(ch) = &channel {
             if let Some(id) = eid
-                && let Some(b) = self.by_event.get(&(ch.clone(), id))
+                && let Some(b) = self.by_event.get(&**ch).and_then(|by_id| by_id.get(&id))
             {
                 b.candidates(&self.rules, event, &mut candidates);
             }
-            if let Some(b) = self.by_channel.get(ch) {
+            if let Some(b) = self.by_channel.get(&**ch) {
                 b.candidates(&self.rules, event, &mut candidates);
             }
         }
@@ -1168,7 +1172,7 @@ mod tests {
     }
 
     #[test]
-    fn every_windows_log_source_of_sigmahq_has_a_route() {
+    fn every_log_source_of_sigmahq_has_a_route() {
         let ls = LogSources::built_in();
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/data/sigma/tests/logsource.json");
@@ -1177,18 +1181,20 @@ mod tests {
             return;
         };
         let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-        let w = &v["legit"]["windows"];
         let mut missing = Vec::new();
-        for (kind, table) in [("category", &w["category"]), ("service", &w["service"])] {
-            for name in table.as_object().expect("a table").keys() {
-                let known = if kind == "category" {
-                    ls.knows(Some(name), None)
-                } else {
-                    ls.knows(None, Some(name))
-                };
-                // IIS writes W3C text logs, not EVTX.
-                if !known && name != "iis" {
-                    missing.push(format!("{kind} {name}"));
+        for product in ["windows", "linux"] {
+            let w = &v["legit"][product];
+            for (kind, table) in [("category", &w["category"]), ("service", &w["service"])] {
+                for name in table.as_object().expect("a table").keys() {
+                    let source = yagura_sigma::LogSource {
+                        product: Some(product.into()),
+                        category: (kind == "category").then(|| name.clone()),
+                        service: (kind == "service").then(|| name.clone()),
+                    };
+                    // IIS writes W3C text logs, not EVTX.
+                    if ls.routes(&source).is_err() && name != "iis" {
+                        missing.push(format!("{product} {kind} {name}"));
+                    }
                 }
             }
         }

@@ -120,9 +120,10 @@ pub(crate) const WHOLE_HUNT_MS: i64 = 100 * 366 * 86_400_000;
 
 /// Reads what follows the `|` of a Sigma 1 condition: `count()` or
 /// `count(field)`, an optional `by field`, a comparison (`<`, `<=`, `>`,
-/// `>=`, `=`, `==`) and a count. Other functions (`min`, `max`, `avg`,
-/// `sum`) are refused by name.
-pub(crate) fn aggregation(text: &str) -> Result<(Option<String>, Option<String>, Bounds), String> {
+/// `>=`, `=`, `==`) and a count (the `timeframe` is the rule's, not
+/// set here). Other functions (`min`, `max`, `avg`, `sum`) are refused
+/// by name.
+pub(crate) fn aggregation(text: &str) -> Result<Aggregation, String> {
     let t = text.trim();
     let Some(open) = t.find('(') else {
         return Err(format!("`{t}`: an aggregation is `count(…)`"));
@@ -172,8 +173,12 @@ pub(crate) fn aggregation(text: &str) -> Result<(Option<String>, Option<String>,
         ">=" => bounds.gte = Some(n),
         _ => bounds.eq = Some(n),
     }
-    let field = (!field.is_empty()).then(|| field.to_owned());
-    Ok((field, group_by, bounds))
+    Ok(Aggregation {
+        field: (!field.is_empty()).then(|| field.to_owned()),
+        group_by,
+        bounds,
+        timespan_ms: None,
+    })
 }
 
 /// A `timespan` (`30s`, `5m`, `1h`, `2d`, `1w`) in milliseconds.

@@ -217,10 +217,10 @@ pub fn load_documents(text: &str) -> Vec<Result<Document, RuleError>> {
             _ => rule(d).map(Document::Rule),
         };
         match doc {
-            Ok(Document::Rule(mut r)) if r.aggregation.is_some() => {
-                let a = r.aggregation.take();
-                out.extend(a.map(|a| sigma1(r, a)).into_iter().flatten().map(Ok));
-            }
+            Ok(Document::Rule(mut r)) => match r.aggregation.take() {
+                Some(a) => out.extend(sigma1(r, a).map(Ok)),
+                None => out.push(Ok(Document::Rule(r))),
+            },
             doc => out.push(doc.map_err(|message| RuleError {
                 document: n + 1,
                 id,
@@ -373,13 +373,10 @@ fn detection_and_aggregation(
         if let Some((expr, agg)) = c.split_once('|')
             && conditions.len() == 1
         {
-            let (field, group_by, bounds) =
-                crate::correlation::aggregation(agg).map_err(|e| format!("{at}: {e}"))?;
+            let a = crate::correlation::aggregation(agg).map_err(|e| format!("{at}: {e}"))?;
             aggregation = Some(Aggregation {
-                field,
-                group_by,
-                bounds,
                 timespan_ms: timeframe,
+                ..a
             });
             c = expr;
         }

@@ -536,31 +536,61 @@ impl IndicatorIndex {
         if d.is_empty() || d.len() > 253 {
             return false;
         }
-        let lowered;
-        let d = if d.bytes().any(|c| c.is_ascii_uppercase()) {
+        let bytes = d.as_bytes();
+        // One pass from the end: where the last two labels start, and
+        // whether any byte needs lowering (most domains in logs are lower
+        // case already; a short byte loop is cheaper here than memchr's
+        // vector set-up on strings this short).
+        let mut dots = 0u8;
+        let mut tail_at = 0usize;
+        let mut upper = false;
+        for (i, &c) in bytes.iter().enumerate().rev() {
+            if c == b'.' {
+                dots += 1;
+                if dots == 2 && tail_at == 0 {
+                    tail_at = i + 1;
+                }
+            }
+            upper |= c.is_ascii_uppercase();
+        }
+        if upper {
             if !d.is_ascii() {
                 return !self.lookup(ValueKind::Domain, d).is_empty();
             }
-            lowered = d.to_ascii_lowercase();
-            lowered.as_str()
-        } else {
-            d
-        };
-        let bytes = d.as_bytes();
-        if let Some(tails) = &self.tails {
-            let Some(last) = memchr::memrchr(b'.', bytes) else {
+            return self.has_lower_domain(&d.to_ascii_lowercase());
+        }
+        if self.tails.is_some() {
+            if dots == 0 {
                 return false;
-            };
-            let t = memchr::memrchr(b'.', &bytes[..last]).map_or(d, |i| &d[i + 1..]);
-            if !self.tail_bits.maybe(hash_str(t)) || !tails.contains_key(t) {
+            }
+            let t = &d[tail_at..];
+            if !self.tail_bits.maybe(hash_str(t))
+                || !self.tails.as_ref().is_some_and(|m| m.contains_key(t))
+            {
                 return false;
             }
         }
+        self.has_lower_domain_past_tails(d)
+    }
+
+    /// [`IndicatorIndex::has_domain`] of a lower-case ASCII domain.
+    fn has_lower_domain(&self, d: &str) -> bool {
+        if let Some(tails) = &self.tails
+            && tail(d).is_none_or(|t| !tails.contains_key(t))
+        {
+            return false;
+        }
+        self.has_lower_domain_past_tails(d)
+    }
+
+    /// The exact and parent look-ups of a domain whose tail is known.
+    fn has_lower_domain_past_tails(&self, d: &str) -> bool {
         if self.domains.contains_key(d) {
             return true;
         }
         self.subdomains
-            && memchr::memchr_iter(b'.', bytes).any(|i| self.domains.contains_key(&d[i + 1..]))
+            && memchr::memchr_iter(b'.', d.as_bytes())
+                .any(|i| self.domains.contains_key(&d[i + 1..]))
     }
 
     /// Whether every indicator domain has two labels or more (so a domain
@@ -881,6 +911,10 @@ pub(crate) mod tests {
                 "..",
                 "a..evil.example",
                 "ÉVIL.example",
+                "évil.example",
+                "a.évil.evil.example",
+                "X.B.EVIL.EXAMPLE",
+                "evil.example..",
             ] {
                 assert_eq!(
                     i.has_domain(d),

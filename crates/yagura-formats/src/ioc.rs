@@ -166,6 +166,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_list_read_in_parts_is_the_list_read_whole() {
+        // Over a megabyte: values, comments, blank lines, CRLF and junk,
+        // with no line end at the last line, so the parts cut mid-way.
+        let mut text = String::new();
+        for i in 0..60_000u32 {
+            match i % 6 {
+                0 => text.push_str(&format!("10.{}.{}.{}\n", i >> 16, (i >> 8) & 255, i & 255)),
+                1 => text.push_str(&format!("host{i}.evil[.]example\r\n")),
+                2 => text.push_str("# a comment\n"),
+                3 => text.push('\n'),
+                4 => text.push_str(&format!("not a value {i}\n")),
+                _ => text.push_str(&format!("{:064x}\n", u64::from(i) * 7919)),
+            }
+        }
+        text.push_str("last.example");
+        assert!(text.len() > 4 * (256 << 10));
+        let whole = read_part(&text, 1);
+        assert_eq!(read_lines(&text), whole);
+        assert_eq!(whole.len(), 40_001);
+        let Some(ListItem::Value { line, value, .. }) = whole.last() else {
+            panic!("the last line is a value");
+        };
+        assert_eq!((*line, value.as_str()), (60_001, "last.example"));
+    }
+
+    #[test]
     fn refangs_and_detects() {
         let cases = [
             (
@@ -276,11 +302,49 @@ fn short(s: &str) -> String {
 }
 
 /// A plain list: one value per line; blank lines and lines starting with
-/// `#` or `//` are skipped.
+/// `#` or `//` are skipped. A long list is read in parts on every core
+/// (the items come out in line order all the same).
 pub fn read_lines(text: &str) -> Vec<ListItem> {
+    const PART: usize = 256 << 10;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let n = (text.len() / PART).clamp(1, threads);
+    if n == 1 {
+        return read_part(text, 1);
+    }
+    // Cut after a line end near each n-th of the text; each part's first
+    // line number counted from the line ends before it.
+    let b = text.as_bytes();
+    let mut cuts = vec![0usize];
+    for k in 1..n {
+        let at = (text.len() * k / n).max(cuts[cuts.len() - 1]);
+        let cut = memchr::memchr(b'\n', &b[at..]).map_or(text.len(), |e| at + e + 1);
+        cuts.push(cut);
+    }
+    cuts.push(text.len());
+    let mut first = 1u64;
+    let mut parts = Vec::with_capacity(n);
+    for w in cuts.windows(2) {
+        let part = &text[w[0]..w[1]];
+        parts.push((part, first));
+        first += memchr::memchr_iter(b'\n', part.as_bytes()).count() as u64;
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|&(part, first)| s.spawn(move || read_part(part, first)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// [`read_lines`] of a part whose first line is number `first`.
+fn read_part(text: &str, first: u64) -> Vec<ListItem> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
+        let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(first);
         let t = raw.trim();
         if t.is_empty() || t.starts_with('#') || t.starts_with("//") {
             continue;

@@ -532,7 +532,7 @@ impl IndicatorIndex {
     /// with subdomains on, one of its parents (a yes or no, without
     /// building the hits).
     pub fn has_domain(&self, d: &str) -> bool {
-        let d = d.strip_suffix('.').unwrap_or(d);
+        let d = d.trim_end_matches('.');
         if d.is_empty() || d.len() > 253 {
             return false;
         }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -22,6 +22,7 @@ use crate::hunt::{Finding, Hunter, Unmapped};
 use crate::intel::Intel;
 use crate::json::JsonScanner;
 use crate::prefilter::Prefilter;
+use crate::read::live::Filled;
 use crate::read::zeek::ZeekHeader;
 use crate::read::{self, Format};
 use crate::sigma::{Detection, Origin, SigmaEvent, SigmaNames, SigmaPlan};
@@ -54,6 +55,11 @@ pub struct Options {
     /// clears (so every malformed record is reported, not only those
     /// holding a candidate value).
     pub validate: bool,
+    /// Follow every file as it grows, as `tail -F` does (rotation and
+    /// truncation included), each on a thread of its own, until this flag
+    /// is set; then the hunt ends as if the files had ended. (Standard
+    /// input that is a pipe or a terminal is always read as it comes.)
+    pub follow: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Options {
@@ -66,6 +72,7 @@ impl Default for Options {
             format: None,
             max_line: 1 << 20,
             validate: false,
+            follow: None,
         }
     }
 }
@@ -214,7 +221,7 @@ pub fn hunt(
     sink: &mut dyn FnMut(Report<'_>) -> bool,
 ) -> Summary {
     let names: Vec<&str> = sources.iter().map(|(n, _)| n.as_str()).collect();
-    let stop = AtomicBool::new(false);
+    let stop = Arc::new(AtomicBool::new(false));
     let threads = opts.threads.max(1);
     let (task_tx, task_rx) = sync_channel::<Task>(threads * 2);
     let (done_tx, done_rx) = sync_channel::<Done>(threads * 4 + 4);
@@ -225,7 +232,7 @@ pub fn hunt(
         {
             let done_tx = done_tx.clone();
             let stop = &stop;
-            s.spawn(move || produce(sources, opts, &task_tx, &done_tx, &buf_rx, stop));
+            s.spawn(move || produce(sources, opts, &task_tx, &done_tx, buf_rx, stop));
         }
         for _ in 0..threads {
             let done_tx = done_tx.clone();
@@ -337,11 +344,55 @@ fn collect(
     }
 }
 
-fn open(input: &Input) -> std::io::Result<Box<dyn Read + Send>> {
+/// An input opened, and whether it is live: read as it comes (a pipe or
+/// a terminal on standard input, a followed file), so that each line is
+/// hunted when it arrives instead of when a chunk is full.
+fn open(
+    input: &Input,
+    opts: &Options,
+    stop: &Arc<AtomicBool>,
+) -> std::io::Result<(Box<dyn Read + Send>, bool)> {
     Ok(match input {
-        Input::Stdin => Box::new(std::io::stdin()),
-        Input::Path(p) => Box::new(std::fs::File::open(p)?),
+        Input::Stdin => {
+            use std::os::fd::AsFd as _;
+            let stdin = std::io::stdin();
+            let file = stdin
+                .as_fd()
+                .try_clone_to_owned()
+                .map(std::fs::File::from)
+                .and_then(|f| f.metadata());
+            let live = !file.is_ok_and(|m| m.is_file());
+            (Box::new(stdin), live)
+        }
+        Input::Path(p) => match &opts.follow {
+            Some(until) => {
+                let f = read::follow::Follow::open(p.clone(), [until.clone(), stop.clone()])?;
+                (Box::new(f), true)
+            }
+            None => (Box::new(std::fs::File::open(p)?), false),
+        },
     })
+}
+
+/// A task number, in the order tasks are made (across inputs read at
+/// once, the order their parts came in).
+struct Seq(AtomicU64);
+
+impl Seq {
+    fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// What every input's reader shares.
+struct Producing<'a> {
+    opts: &'a Options,
+    task_tx: &'a SyncSender<Task>,
+    done_tx: &'a SyncSender<Done>,
+    /// Buffers handed back by the workers.
+    buf_rx: Mutex<Receiver<Vec<u8>>>,
+    stop: &'a Arc<AtomicBool>,
+    seq: Seq,
 }
 
 fn produce(
@@ -349,130 +400,152 @@ fn produce(
     opts: &Options,
     task_tx: &SyncSender<Task>,
     done_tx: &SyncSender<Done>,
-    buf_rx: &Receiver<Vec<u8>>,
-    stop: &AtomicBool,
+    buf_rx: Receiver<Vec<u8>>,
+    stop: &Arc<AtomicBool>,
 ) {
-    let mut seq = 0u64;
-    let mut next = || {
-        seq += 1;
-        seq - 1
+    let p = Producing {
+        opts,
+        task_tx,
+        done_tx,
+        buf_rx: Mutex::new(buf_rx),
+        stop,
+        seq: Seq(AtomicU64::new(0)),
     };
-    let fail = |seq: u64, source: usize, place: Option<Place>, message: String| {
-        done_tx
-            .send(Done {
-                seq,
-                source,
-                outcome: Outcome::Error(ReadError { place, message }),
-            })
-            .is_ok()
-    };
+    if opts.follow.is_some() {
+        // Every followed input at once: each may never end.
+        std::thread::scope(|s| {
+            for (source, (_, input)) in sources.iter().enumerate() {
+                let p = &p;
+                s.spawn(move || produce_one(p, source, input));
+            }
+        });
+        return;
+    }
     for (source, (_, input)) in sources.iter().enumerate() {
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
-        let input = match input {
-            Ok(i) => i,
-            Err(e) => {
-                if !fail(next(), source, None, e.clone()) {
-                    return;
-                }
-                continue;
-            }
-        };
-        let opened = open(input)
-            .and_then(read::peek)
-            .and_then(read::decompressed);
-        let (compression, peeked) = match opened {
-            Ok(x) => x,
-            Err(e) => {
-                if !fail(next(), source, None, format!("cannot read it: {e}")) {
-                    return;
-                }
-                continue;
-            }
-        };
-        // An empty input is an empty log of any format.
-        if peeked.head.is_empty() {
-            let opened = Done {
-                seq: next(),
-                source,
-                outcome: Outcome::Opened(opts.format.unwrap_or(Format::Json)),
-            };
-            if done_tx.send(opened).is_err() {
-                return;
-            }
-            continue;
-        }
-        let Some(format) = opts.format.or_else(|| read::detect(&peeked.head)) else {
-            if !fail(
-                next(),
-                source,
-                None,
-                "not a log format Yagura reads (JSON lines, Zeek, syslog/CEF/LEEF, CSV, EVTX)"
-                    .into(),
-            ) {
-                return;
-            }
-            continue;
-        };
-        let opened = Done {
-            seq: next(),
-            source,
-            outcome: Outcome::Opened(format),
-        };
-        if done_tx.send(opened).is_err() {
-            return;
-        }
-        if !format.by_lines() {
-            let path = match input {
-                Input::Path(p) if compression == read::Compression::None => Some(p.clone()),
-                _ => None,
-            };
-            let task = Task {
-                seq: next(),
-                source,
-                work: Work::Whole {
-                    format,
-                    input: peeked.input,
-                    path,
-                },
-            };
-            if task_tx.send(task).is_err() {
-                return;
-            }
-            continue;
-        }
-        if !chunks(
-            source,
-            format,
-            peeked.input,
-            opts,
-            task_tx,
-            done_tx,
-            buf_rx,
-            stop,
-            &mut next,
-        ) {
+        if stop.load(Ordering::Relaxed) || !produce_one(&p, source, input) {
             return;
         }
     }
 }
 
-/// Cuts a line-format input into chunks of whole lines and queues them.
-#[allow(clippy::too_many_arguments)]
+/// Reads one input and queues its tasks; false when the hunt is over.
+fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) -> bool {
+    let (opts, done_tx, task_tx) = (p.opts, p.done_tx, p.task_tx);
+    let fail = |place: Option<Place>, message: String| {
+        done_tx
+            .send(Done {
+                seq: p.seq.next(),
+                source,
+                outcome: Outcome::Error(ReadError { place, message }),
+            })
+            .is_ok()
+    };
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => return fail(None, e.clone()),
+    };
+    let opened = open(input, opts, p.stop).and_then(|(i, live)| {
+        let peeked = read::peek_as(i, live)?;
+        let (c, peeked) = read::decompressed_as(peeked, live)?;
+        Ok((c, peeked, live))
+    });
+    let (compression, mut peeked, live) = match opened {
+        Ok(x) => x,
+        Err(e) => return fail(None, format!("cannot read it: {e}")),
+    };
+    // An empty input is an empty log of any format.
+    if peeked.head.is_empty() {
+        let opened = Done {
+            seq: p.seq.next(),
+            source,
+            outcome: Outcome::Opened(opts.format.unwrap_or(Format::Json)),
+        };
+        return done_tx.send(opened).is_ok();
+    }
+    let Some(format) = opts.format.or_else(|| read::detect(&peeked.head)) else {
+        return fail(
+            None,
+            "not a log format Yagura reads (JSON lines, Zeek, syslog/CEF/LEEF, CSV, EVTX)".into(),
+        );
+    };
+    let opened = Done {
+        seq: p.seq.next(),
+        source,
+        outcome: Outcome::Opened(format),
+    };
+    if done_tx.send(opened).is_err() {
+        return false;
+    }
+    if !format.by_lines() {
+        let path = match input {
+            Input::Path(p) if compression == read::Compression::None => Some(p.clone()),
+            _ => None,
+        };
+        // A CSV file is read whole, not followed: it is read again from
+        // its start as it stands.
+        if let (Input::Path(path), Some(_)) = (input, &opts.follow) {
+            let again = std::fs::File::open(path).and_then(|f| {
+                let peeked = read::peek(Box::new(f))?;
+                read::decompressed(peeked)
+            });
+            match again {
+                Ok((_, again)) => peeked = again,
+                Err(e) => return fail(None, format!("cannot read it: {e}")),
+            }
+        }
+        let task = Task {
+            seq: p.seq.next(),
+            source,
+            work: Work::Whole {
+                format,
+                input: peeked.input,
+                path,
+            },
+        };
+        return task_tx.send(task).is_ok();
+    }
+    chunks(p, source, format, peeked.input, live)
+}
+
+/// Cuts a line-format input into chunks of whole lines and queues them. A
+/// live input's lines are queued as soon as a read leaves the input with
+/// nothing more waiting (a read that did not fill its buffer), so that a
+/// quiet stream's last line is hunted at once, while a busy one still
+/// makes chunks of up to 4 MiB.
 fn chunks(
+    p: &Producing<'_>,
     source: usize,
     format: Format,
-    mut input: Box<dyn Read + Send>,
-    opts: &Options,
-    task_tx: &SyncSender<Task>,
-    done_tx: &SyncSender<Done>,
-    buf_rx: &Receiver<Vec<u8>>,
-    stop: &AtomicBool,
-    next: &mut dyn FnMut() -> u64,
+    input: Box<dyn Read + Send>,
+    live: bool,
 ) -> bool {
+    let (opts, stop) = (p.opts, p.stop);
+    let mut input = if live {
+        match read::live::Pieces::spawn(input) {
+            Ok(pieces) => In::Live(pieces),
+            Err(e) => {
+                let message = format!("cannot read it: {e}");
+                let error = Outcome::Error(ReadError {
+                    place: None,
+                    message,
+                });
+                let seq = p.seq.next();
+                return p
+                    .done_tx
+                    .send(Done {
+                        seq,
+                        source,
+                        outcome: error,
+                    })
+                    .is_ok();
+            }
+        }
+    } else {
+        In::Batch(input)
+    };
+    let next = || p.seq.next();
     // Reports an error at a line of this input.
-    let fail = |next: &mut dyn FnMut() -> u64, at: u64, message: String| {
+    let fail = |at: u64, message: String| {
         let error = Done {
             seq: next(),
             source,
@@ -481,7 +554,10 @@ fn chunks(
                 message,
             }),
         };
-        done_tx.send(error).is_ok()
+        p.done_tx.send(error).is_ok()
+    };
+    let send = |zeek: &mut ZeekHeader, first: u64, buf: Vec<u8>| {
+        send_lines(source, format, zeek, first, buf, p.task_tx, &next)
     };
     let mut line = 1u64;
     let mut carry: Vec<u8> = Vec::new();
@@ -491,23 +567,45 @@ fn chunks(
         if stop.load(Ordering::Relaxed) {
             return false;
         }
-        let mut buf = buf_rx
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK + (64 << 10)));
+        let recycled = p.buf_rx.lock().ok().and_then(|rx| rx.try_recv().ok());
+        let mut buf = recycled.unwrap_or_else(|| {
+            Vec::with_capacity(if live { 64 << 10 } else { CHUNK + (64 << 10) })
+        });
         buf.clear();
         buf.append(&mut carry);
-        let want = CHUNK.saturating_sub(buf.len()) as u64;
-        if let Err(e) = (&mut input).take(want).read_to_end(&mut buf) {
-            // What was read before the error is still checked; the error
-            // is reported after it.
-            let at = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
-            if !send_lines(source, format, &mut zeek, line, buf, task_tx, next) {
-                return false;
+        let want = CHUNK.saturating_sub(buf.len());
+        let filled = match &mut input {
+            In::Live(pieces) => pieces.fill(&mut buf, CHUNK),
+            In::Batch(input) => input
+                .take(want as u64)
+                .read_to_end(&mut buf)
+                .map(|n| if n < want { Filled::End } else { Filled::More }),
+        };
+        match filled {
+            Ok(Filled::More) => {}
+            Ok(Filled::End) => eof = true,
+            Err(e) if read::follow::is_turnover(&e) => {
+                // A followed file's end: its lines (the last maybe without
+                // a line end), then its successor's from line 1.
+                if !send(&mut zeek, line, buf) {
+                    return false;
+                }
+                line = 1;
+                zeek = ZeekHeader::default();
+                continue;
             }
-            return fail(next, at, format!("the input breaks off at line {at}: {e}"));
+            Err(e) => {
+                // What was read before the error is still checked; the
+                // error is reported after it.
+                let at = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
+                if !send(&mut zeek, line, buf) {
+                    return false;
+                }
+                return fail(at, format!("the input breaks off at line {at}: {e}"));
+            }
         }
-        if buf.len() < CHUNK {
-            eof = true;
+        if eof {
+            // The last line may have no line end.
         } else if let Some(p) = memchr::memrchr(b'\n', &buf) {
             carry.extend_from_slice(&buf[p + 1..]);
             buf.truncate(p + 1);
@@ -539,10 +637,10 @@ fn chunks(
             }
             line += 1;
             if let Some(e) = broken {
-                return fail(next, at, format!("the input breaks off at line {at}: {e}"));
+                return fail(at, format!("the input breaks off at line {at}: {e}"));
             }
             let skipped = format!("the line is longer than {} bytes: skipped", opts.max_line);
-            if !fail(next, at, skipped) {
+            if !fail(at, skipped) {
                 return false;
             }
             continue;
@@ -550,11 +648,28 @@ fn chunks(
         let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
         let first = line;
         line += lines;
-        if !send_lines(source, format, &mut zeek, first, buf, task_tx, next) {
+        if !send(&mut zeek, first, buf) {
             return false;
         }
     }
     true
+}
+
+/// A line input as [`chunks`] reads it.
+enum In {
+    /// Read a chunk at a time.
+    Batch(Box<dyn Read + Send>),
+    /// Read ahead on a thread, taken as it comes.
+    Live(read::live::Pieces),
+}
+
+impl Read for In {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            In::Batch(r) => r.read(buf),
+            In::Live(p) => p.read(buf),
+        }
+    }
 }
 
 fn send_lines(
@@ -564,7 +679,7 @@ fn send_lines(
     first_line: u64,
     buf: Vec<u8>,
     task_tx: &SyncSender<Task>,
-    next: &mut dyn FnMut() -> u64,
+    next: &dyn Fn() -> u64,
 ) -> bool {
     if buf.is_empty() {
         return true;

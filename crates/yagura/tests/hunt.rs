@@ -578,3 +578,150 @@ fn evtx_records_are_hunted_and_a_corrupt_chunk_is_reported() {
         text(&o.stderr)
     );
 }
+
+/// Lines of a child's stdout as they come, on a thread.
+fn line_reader(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines() {
+            let Ok(l) = l else { return };
+            if tx.send(l).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// The next output line, within a time that only a stream held back
+/// (until its end, or until 4 MiB came) would miss.
+fn next_line(rx: &std::sync::mpsc::Receiver<String>) -> serde_json::Value {
+    let l = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a line while the input is still open");
+    serde_json::from_str(&l).expect("json line")
+}
+
+#[test]
+fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
+    use std::process::{Command, Stdio};
+    let d = dir("live");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    // A pipe on standard input: each hit comes out while the pipe is open.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let rx = line_reader(child.stdout.take().expect("stdout"));
+    stdin
+        .write_all(b"{\"a\":1}\n{\"dst\":\"198.51.100.7\"}\n")
+        .expect("write");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("198.51.100.7"), Some(2))
+    );
+    // Half a line waits for its end.
+    stdin.write_all(b"{\"q\":\"x.evil.").expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin.write_all(b"example\"}\n").expect("write");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("x.evil.example"), Some(3))
+    );
+    drop(stdin);
+    assert_eq!(child.wait().expect("wait").code(), Some(0));
+
+    // Followed files: growth, rotation and truncation, two files at once,
+    // Sigma rules on syslog lines with a correlation reported when the
+    // following is stopped (SIGTERM).
+    let rules = write(
+        &d,
+        "rules.yml",
+        b"title: Failed su\nid: 5a1c3c52-0d0e-4b0e-9d7e-000000000001\nname: failed_su\n\
+          status: test\nlogsource:\n  product: linux\ndetection:\n  keywords:\n\
+          \x20   - 'authentication failure'\n  condition: keywords\nlevel: medium\n---\n\
+          title: Failed su twice\nid: 5a1c3c52-0d0e-4b0e-9d7e-000000000002\nstatus: test\n\
+          correlation:\n  type: event_count\n  rules:\n    - failed_su\n  generate: true\n  timespan: 10m\n\
+          \x20 condition:\n    gte: 2\nlevel: high\n",
+    );
+    let app = write(&d, "app.log", b"{\"a\":1}\n");
+    let auth = write(&d, "auth.log", b"");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(["hunt", "--follow", "--iocs", &iocs, "--sigma", &rules])
+        .args(["--output", "jsonl", &app, &auth])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let rx = line_reader(child.stdout.take().expect("stdout"));
+    let append = |path: &str, text: &str| {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .expect("open");
+        f.write_all(text.as_bytes()).expect("append");
+    };
+    append(&app, "{\"dst\":\"198.51.100.7\"}\n");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("198.51.100.7"), Some(2))
+    );
+    let su = "<85>1 2026-12-01T10:00:0{s}Z host1 su 4242 - - pam_unix(su:auth): \
+              authentication failure; logname=u uid=1000 euid=0 tty=pts/0 ruser=u rhost=  user=root\n";
+    append(&auth, &su.replace("{s}", "1"));
+    let v = next_line(&rx);
+    assert_eq!(
+        (
+            v["rule"].as_str(),
+            v["record"].as_u64(),
+            v["computer"].as_str()
+        ),
+        (Some("Failed su"), Some(1), Some("host1")),
+        "{v}"
+    );
+    // Rotation: the new file's lines count from 1.
+    std::fs::rename(&app, d.join("app.log.1")).expect("rotate");
+    std::fs::write(&app, b"{\"q\":\"evil.example\"}\n").expect("new file");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("evil.example"), Some(1))
+    );
+    // Truncation (copy-truncate), then a shorter file (one as long as
+    // what was read is not told from the same file rewritten, as with
+    // `tail -F`).
+    let shorter = su.replace("{s}", "5").replace(" tty=pts/0", "");
+    std::fs::write(&auth, shorter).expect("truncate");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["rule"].as_str(), v["record"].as_u64()),
+        (Some("Failed su"), Some(1)),
+        "{v}"
+    );
+    // No correlation yet: it is reported when following stops.
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(500))
+            .is_err()
+    );
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let v = next_line(&rx);
+    assert_eq!(v["rule"].as_str(), Some("Failed su twice"), "{v}");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    let err = text(&o.stderr);
+    assert!(err.contains("yagura: 5 hits (3 by Sigma rules)"), "{err}");
+    assert!(rx.try_recv().is_err());
+    let _ = std::fs::remove_dir_all(&d);
+}

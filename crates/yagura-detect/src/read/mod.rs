@@ -15,6 +15,8 @@
 pub mod audit;
 pub mod event_xml;
 pub mod evtx;
+pub mod follow;
+pub mod live;
 pub mod syslog;
 pub mod table;
 pub mod zeek;
@@ -123,22 +125,61 @@ impl std::fmt::Debug for Peeked {
 pub const PEEK: u64 = 8192;
 
 /// Reads ahead `input`'s first bytes.
-pub fn peek(mut input: Box<dyn Read + Send>) -> io::Result<Peeked> {
+pub fn peek(input: Box<dyn Read + Send>) -> io::Result<Peeked> {
+    peek_as(input, false)
+}
+
+/// Reads ahead `input`'s first bytes: [`PEEK`] of them, or, for a live
+/// input (a pipe, a followed file), as soon as they tell the compression
+/// or hold a whole line, so that a stream's first line is not held back
+/// until 8 KiB have come.
+pub fn peek_as(mut input: Box<dyn Read + Send>, live: bool) -> io::Result<Peeked> {
     let mut head = Vec::new();
-    (&mut input).take(PEEK).read_to_end(&mut head)?;
+    if live {
+        let mut part = [0u8; PEEK as usize];
+        while head.len() < PEEK as usize {
+            let want = PEEK as usize - head.len();
+            let n = match input.read(&mut part[..want]) {
+                Ok(n) => n,
+                // A followed file turned over before its first line came:
+                // its successor is the input.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted || follow::is_turnover(&e) => {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if n == 0 {
+                break;
+            }
+            let new = &part[..n];
+            head.extend_from_slice(new);
+            if memchr::memchr(b'\n', new).is_some()
+                || head.len() >= 4 && compression(&head) != Compression::None
+            {
+                break;
+            }
+        }
+    } else {
+        (&mut input).take(PEEK).read_to_end(&mut head)?;
+    }
     let input = Box::new(io::Cursor::new(head.clone()).chain(input));
     Ok(Peeked { head, input })
 }
 
 /// `input` decompressed (by its magic number), read ahead again.
 pub fn decompressed(p: Peeked) -> io::Result<(Compression, Peeked)> {
+    decompressed_as(p, false)
+}
+
+/// [`decompressed`], read ahead as [`peek_as`] does.
+pub fn decompressed_as(p: Peeked, live: bool) -> io::Result<(Compression, Peeked)> {
     let c = compression(&p.head);
     let input: Box<dyn Read + Send> = match c {
         Compression::None => return Ok((c, p)),
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(p.input)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(p.input)?),
     };
-    Ok((c, peek(input)?))
+    Ok((c, peek_as(input, live)?))
 }
 
 #[cfg(test)]

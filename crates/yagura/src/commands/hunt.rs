@@ -142,6 +142,14 @@ pub(crate) struct HuntArgs {
     /// value that could hit is not read further).
     #[arg(long)]
     validate: bool,
+    /// Follow the files as they grow, as `tail -F` does (rotated and
+    /// truncated files included), reporting each hit as its line arrives,
+    /// until SIGINT or SIGTERM; then correlation rules and the summary
+    /// are reported and the hunt ends. (A pipe on standard input is
+    /// always read as it comes, to its end.) CSV and EVTX files are read
+    /// once.
+    #[arg(long)]
+    follow: bool,
     /// No progress bar, even on a terminal.
     #[arg(long)]
     quiet: bool,
@@ -516,6 +524,9 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Writes out what is buffered: after each report, so that a live
+    /// stream's hits are seen as they are found (a report holds a whole
+    /// chunk's hits, so a long hunt flushes seldom).
     fn finish(&mut self) -> Result<()> {
         if let Some(w) = self.csv.as_mut() {
             w.flush()?;
@@ -523,6 +534,41 @@ impl Writer<'_> {
         self.out.flush()?;
         Ok(())
     }
+}
+
+/// A flag set at the first SIGINT or SIGTERM (the process exits at the
+/// second, with 130).
+fn stop_on_signal() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("a runtime for signals")?;
+    // Registered here, before the hunt starts, so that no signal meets
+    // the default action once following has begun.
+    let (mut int, mut term) = rt.block_on(async {
+        Ok::<_, std::io::Error>((
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        ))
+    })?;
+    let set = flag.clone();
+    std::thread::spawn(move || {
+        rt.block_on(async {
+            for n in 0.. {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+                if n > 0 {
+                    std::process::exit(130);
+                }
+                set.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+    });
+    Ok(flag)
 }
 
 pub(crate) async fn run_with_store(store: &SqliteStore, args: HuntArgs) -> Result<ExitCode> {
@@ -656,6 +702,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         format,
         max_line: args.max_line,
         validate: args.validate,
+        follow: args.follow.then(stop_on_signal).transpose()?,
     };
     let sources = run::expand(&inputs);
     let total: u64 = sources
@@ -748,6 +795,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             }
             Report::Opened { .. } => Ok(()),
         };
+        let res = res.and_then(|()| w.finish());
         match res {
             Ok(()) => true,
             Err(e) => {

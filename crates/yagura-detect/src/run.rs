@@ -34,7 +34,50 @@ pub enum Input {
     Path(PathBuf),
     /// Standard input.
     Stdin,
+    /// A live stream the caller opened (a message-bus subscription): read
+    /// as it comes, at once with the other inputs, until it ends.
+    Stream(Stream),
 }
+
+/// A stream of log lines opened by the caller, read once by a hunt.
+#[derive(Clone)]
+pub struct Stream {
+    name: String,
+    reader: Arc<Mutex<Option<Box<dyn Read + Send>>>>,
+}
+
+impl Stream {
+    /// A stream named `name` (as its hits name their source).
+    pub fn new(name: impl Into<String>, reader: Box<dyn Read + Send>) -> Self {
+        Self {
+            name: name.into(),
+            reader: Arc::new(Mutex::new(Some(reader))),
+        }
+    }
+
+    /// The stream's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn take(&self) -> Option<Box<dyn Read + Send>> {
+        self.reader.lock().ok()?.take()
+    }
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Stream").field(&self.name).finish()
+    }
+}
+
+impl PartialEq for Stream {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.reader, &other.reader)
+    }
+}
+
+impl Eq for Stream {}
 
 /// How a hunt runs.
 #[derive(Debug, Clone)]
@@ -201,6 +244,7 @@ pub fn expand(inputs: &[Input]) -> Vec<(String, Result<Input, String>)> {
     for i in inputs {
         match i {
             Input::Stdin => out.push(("-".to_owned(), Ok(Input::Stdin))),
+            Input::Stream(st) => out.push((st.name.clone(), Ok(i.clone()))),
             Input::Path(p) if p.is_dir() => walk(p, &mut out),
             Input::Path(p) => out.push((p.display().to_string(), Ok(Input::Path(p.clone())))),
         }
@@ -364,6 +408,12 @@ fn open(
             let live = !file.is_ok_and(|m| m.is_file());
             (Box::new(stdin), live)
         }
+        Input::Stream(st) => {
+            let r = st.take().ok_or_else(|| {
+                std::io::Error::other("the stream was read already (an input given twice?)")
+            })?;
+            (r, true)
+        }
         Input::Path(p) => match &opts.follow {
             Some(until) => {
                 let f = read::follow::Follow::open(p.clone(), [until.clone(), stop.clone()])?;
@@ -411,8 +461,11 @@ fn produce(
         stop,
         seq: Seq(AtomicU64::new(0)),
     };
-    if opts.follow.is_some() {
-        // Every followed input at once: each may never end.
+    let streams = sources
+        .iter()
+        .any(|(_, i)| matches!(i, Ok(Input::Stream(_))));
+    if opts.follow.is_some() || streams {
+        // Every input at once: a followed file or a stream may never end.
         std::thread::scope(|s| {
             for (source, (_, input)) in sources.iter().enumerate() {
                 let p = &p;

@@ -725,3 +725,110 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     assert!(rx.try_recv().is_err());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The NATS server the tests publish to: `YAGURA_NATS` (CI sets it, and
+/// then it must answer), else 127.0.0.1:4222 if one answers there.
+fn nats_server() -> Option<String> {
+    let (addr, required) = match std::env::var("YAGURA_NATS") {
+        Ok(a) => (a, true),
+        Err(_) => ("127.0.0.1:4222".to_owned(), false),
+    };
+    let up = std::net::TcpStream::connect(&addr).is_ok();
+    assert!(up || !required, "YAGURA_NATS={addr} does not answer");
+    up.then_some(addr)
+}
+
+#[test]
+fn a_nats_subject_is_hunted_as_its_messages_arrive() {
+    use std::io::BufRead as _;
+    use std::process::{Command, Stdio};
+    let Some(server) = nats_server() else {
+        println!("skipped: no NATS server at 127.0.0.1:4222 (set YAGURA_NATS to require one)");
+        return;
+    };
+    let d = dir("nats");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let subject = format!("yagura.test.{}", std::process::id());
+    let url = format!("nats://{server}/{subject}.>");
+    // A bad address is refused at once.
+    let o = yagura(&d, &["hunt", "--iocs", &iocs, "nats://127.0.0.1:1/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("nats://127.0.0.1:1/x: cannot subscribe"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", &url])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let rx = line_reader(child.stdout.take().expect("stdout"));
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("stderr");
+    assert_eq!(first.trim_end(), format!("yagura: {url}: subscribed"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = rt
+        .block_on(async_nats::connect(format!("nats://{server}")))
+        .expect("connect");
+    let publish = |sub: &str, payload: &'static [u8]| {
+        rt.block_on(async {
+            client
+                .publish(format!("{subject}.{sub}"), payload.into())
+                .await
+                .expect("publish");
+            client.flush().await.expect("flush");
+        });
+    };
+    // One line without a line end, then a message of two lines.
+    publish("proxy", b"{\"dst\":\"198.51.100.7\"}");
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("198.51.100.7"), Some(1))
+    );
+    assert_eq!(v["file"].as_str(), Some(url.as_str()));
+    publish(
+        "dns",
+        b"{\"q\":\"fine.example\"}\n{\"q\":\"a.evil.example\"}\n",
+    );
+    let v = next_line(&rx);
+    assert_eq!(
+        (v["value"].as_str(), v["line"].as_u64()),
+        (Some("a.evil.example"), Some(3))
+    );
+    // Another subject is not read.
+    rt.block_on(async {
+        client
+            .publish(
+                format!("other.{subject}"),
+                "{\"dst\":\"198.51.100.7\"}".into(),
+            )
+            .await
+            .expect("publish");
+        client.flush().await.expect("flush");
+    });
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(500))
+            .is_err()
+    );
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let status = child.wait().expect("wait");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert!(
+        rest.contains("yagura: 2 hits (0 by Sigma rules) in 3 events"),
+        "{rest}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

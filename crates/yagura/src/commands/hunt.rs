@@ -73,7 +73,9 @@ pub(crate) enum LogFormat {
 #[command(group(ArgGroup::new("intel-source").required(true).multiple(true).args(["intel", "iocs", "sigma"])))]
 pub(crate) struct HuntArgs {
     /// Log files or folders (walked recursively); `-` or nothing for
-    /// standard input. Plain, gzip or zstd.
+    /// standard input; `nats://host:port/subject` for the messages of a
+    /// NATS subject (wildcards allowed) until SIGINT or SIGTERM. Plain,
+    /// gzip or zstd.
     paths: Vec<PathBuf>,
     /// Look for the store's active indicators (valid now, not revoked).
     #[arg(long)]
@@ -665,20 +667,29 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             r.invalid.len()
         );
     }
-    let inputs: Vec<Input> = if args.paths.is_empty() {
-        vec![Input::Stdin]
-    } else {
-        args.paths
-            .iter()
-            .map(|p| {
-                if p.as_os_str() == "-" {
-                    Input::Stdin
-                } else {
-                    Input::Path(p.clone())
+    // Followed files and NATS subjects end at SIGINT or SIGTERM.
+    let nats = |p: &PathBuf| p.to_str().is_some_and(super::nats::is_nats);
+    let until = (args.follow || args.paths.iter().any(nats))
+        .then(stop_on_signal)
+        .transpose()?;
+    let mut inputs: Vec<Input> = Vec::new();
+    for p in &args.paths {
+        inputs.push(match p.to_str() {
+            Some("-") => Input::Stdin,
+            Some(url) if super::nats::is_nats(url) => {
+                let until = until.clone().context("a flag to end the subscription")?;
+                let reader = super::nats::subscribe(url, until)?;
+                if !args.quiet {
+                    writeln!(err, "yagura: {url}: subscribed")?;
                 }
-            })
-            .collect()
-    };
+                Input::Stream(run::Stream::new(url, reader))
+            }
+            _ => Input::Path(p.clone()),
+        });
+    }
+    if inputs.is_empty() {
+        inputs.push(Input::Stdin);
+    }
     let format = match args.log_format {
         LogFormat::Auto => None,
         LogFormat::Json => Some(Format::Json),
@@ -702,7 +713,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         format,
         max_line: args.max_line,
         validate: args.validate,
-        follow: args.follow.then(stop_on_signal).transpose()?,
+        follow: until.filter(|_| args.follow),
     };
     let sources = run::expand(&inputs);
     let total: u64 = sources

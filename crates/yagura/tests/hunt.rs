@@ -579,6 +579,32 @@ fn evtx_records_are_hunted_and_a_corrupt_chunk_is_reported() {
     );
 }
 
+/// A child that is killed if the test fails before it ends (a followed
+/// file or a subscription never ends by itself).
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
 /// Lines of a child's stdout as they come, on a thread.
 fn line_reader(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
     use std::io::BufRead as _;
@@ -615,6 +641,7 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
+        .map(Reaped)
         .expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
     let rx = line_reader(child.stdout.take().expect("stdout"));
@@ -659,6 +686,7 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Reaped)
         .expect("spawn");
     let rx = line_reader(child.stdout.take().expect("stdout"));
     let append = |path: &str, text: &str| {
@@ -718,9 +746,11 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     assert!(term.success());
     let v = next_line(&rx);
     assert_eq!(v["rule"].as_str(), Some("Failed su twice"), "{v}");
-    let o = child.wait_with_output().expect("wait");
-    assert_eq!(o.status.code(), Some(0));
-    let err = text(&o.stderr);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
     assert!(err.contains("yagura: 5 hits (3 by Sigma rules)"), "{err}");
     assert!(rx.try_recv().is_err());
     let _ = std::fs::remove_dir_all(&d);
@@ -763,6 +793,7 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Reaped)
         .expect("spawn");
     let rx = line_reader(child.stdout.take().expect("stdout"));
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));

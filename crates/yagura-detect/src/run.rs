@@ -55,11 +55,6 @@ impl Stream {
         }
     }
 
-    /// The stream's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     fn take(&self) -> Option<Box<dyn Read + Send>> {
         self.reader.lock().ok()?.take()
     }
@@ -561,10 +556,10 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
 }
 
 /// Cuts a line-format input into chunks of whole lines and queues them. A
-/// live input's lines are queued as soon as a read leaves the input with
-/// nothing more waiting (a read that did not fill its buffer), so that a
-/// quiet stream's last line is hunted at once, while a busy one still
-/// makes chunks of up to 4 MiB.
+/// live input is read ahead on a thread ([`read::live::Pieces`]) and its
+/// lines queued as soon as what has arrived holds a line end and nothing
+/// more is waiting, so that a quiet stream's last line is hunted at once,
+/// while a busy one still makes chunks of up to 4 MiB.
 fn chunks(
     p: &Producing<'_>,
     source: usize,

@@ -96,8 +96,35 @@ fn millis(d: &Detection) -> Option<i64> {
     Some(t.as_millisecond())
 }
 
-/// Every correlation over `hits` (the base-rule hits of a hunt, each with
-/// the caller's token): `(correlation index, where it holds)`. Hits with
+/// A base hit as correlation `pc` reads it, if `d` is one of its base
+/// rules' hits with a readable time.
+fn base_hit(pc: &PlannedCorrelation, token: usize, d: &Detection) -> Option<BaseHit> {
+    let c = &pc.correlation;
+    let k = pc.base.iter().position(|&b| b == d.rule)?;
+    let time_ms = millis(d)?;
+    let name = &c.rules[k];
+    let value_of = |f: &str| {
+        let f = c.field_of(name, f);
+        d.values
+            .iter()
+            .find(|(n, _)| n == f)
+            .map(|(_, v)| v.clone())
+    };
+    Some(BaseHit {
+        rule: k,
+        time_ms,
+        group: c
+            .group_by
+            .iter()
+            .map(|g| value_of(g).unwrap_or_default())
+            .collect(),
+        value: c.field.as_deref().and_then(value_of),
+        token,
+    })
+}
+
+/// Runs the correlations over a hunt's gathered hits (each with the
+/// caller's token): `(correlation index, where it holds)`. Hits with
 /// no readable time are left out.
 pub fn run(
     correlations: &[PlannedCorrelation],
@@ -105,38 +132,80 @@ pub fn run(
 ) -> Vec<(usize, CorrelationHit)> {
     let mut out = Vec::new();
     for (ci, pc) in correlations.iter().enumerate() {
-        let c = &pc.correlation;
-        let mut base = Vec::new();
-        for &(token, d) in hits {
-            let Some(k) = pc.base.iter().position(|&b| b == d.rule) else {
-                continue;
-            };
-            let Some(time_ms) = millis(d) else { continue };
-            let name = &c.rules[k];
-            let value_of = |f: &str| {
-                let f = c.field_of(name, f);
-                d.values
-                    .iter()
-                    .find(|(n, _)| n == f)
-                    .map(|(_, v)| v.clone())
-            };
-            base.push(BaseHit {
-                rule: k,
-                time_ms,
-                group: c
-                    .group_by
-                    .iter()
-                    .map(|g| value_of(g).unwrap_or_default())
-                    .collect(),
-                value: c.field.as_deref().and_then(value_of),
-                token,
-            });
-        }
+        let base = hits
+            .iter()
+            .filter_map(|&(token, d)| base_hit(pc, token, d))
+            .collect();
         out.extend(
-            yagura_sigma::correlate(c, base)
+            yagura_sigma::correlate(&pc.correlation, base)
                 .into_iter()
                 .map(|h| (ci, h)),
         );
     }
     out
+}
+
+/// The correlations of a live hunt, run over hits as they arrive
+/// ([`yagura_sigma::Streaming`]): a window is reported as soon as it
+/// holds, not at the end of the hunt.
+#[derive(Debug)]
+pub struct Live<'p> {
+    correlations: &'p [PlannedCorrelation],
+    runs: Vec<yagura_sigma::Streaming>,
+    /// The longest timespan: hits older than this before the newest
+    /// cannot join a window still to come.
+    span_ms: i64,
+}
+
+impl<'p> Live<'p> {
+    /// The correlations before any hit.
+    pub fn new(correlations: &'p [PlannedCorrelation]) -> Self {
+        Self {
+            correlations,
+            runs: correlations
+                .iter()
+                .map(|_| yagura_sigma::Streaming::new())
+                .collect(),
+            span_ms: correlations
+                .iter()
+                .map(|c| c.correlation.timespan_ms)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
+    /// The longest timespan of the correlations, in milliseconds.
+    pub fn span_ms(&self) -> i64 {
+        self.span_ms
+    }
+
+    /// Takes a hit (with the caller's token): the windows it completes,
+    /// `(correlation index, where it holds)`.
+    pub fn push(&mut self, token: usize, d: &Detection) -> Vec<(usize, CorrelationHit)> {
+        let mut out = Vec::new();
+        let mut found = Vec::new();
+        for (ci, (pc, run)) in self.correlations.iter().zip(&mut self.runs).enumerate() {
+            if let Some(h) = base_hit(pc, token, d) {
+                run.push(&pc.correlation, h, &mut found);
+                out.extend(found.drain(..).map(|h| (ci, h)));
+            }
+        }
+        out
+    }
+
+    /// The end of the stream: the windows judged whole then.
+    pub fn finish(self) -> Vec<(usize, CorrelationHit)> {
+        let mut out = Vec::new();
+        for (ci, (pc, run)) in self.correlations.iter().zip(self.runs).enumerate() {
+            let mut found = Vec::new();
+            run.finish(&pc.correlation, &mut found);
+            out.extend(found.into_iter().map(|h| (ci, h)));
+        }
+        out
+    }
+}
+
+/// A hit's time in milliseconds, if it has a readable one.
+pub fn time_ms(d: &Detection) -> Option<i64> {
+    millis(d)
 }

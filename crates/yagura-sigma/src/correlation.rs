@@ -464,6 +464,132 @@ fn temporal(
     }
 }
 
+/// A correlation run over hits as they arrive (a live stream), one
+/// [`Streaming::push`] at a time: the state of each group is what
+/// [`correlate`]'s pass over it would hold at that hit, so hits pushed in
+/// time order give the windows `correlate` gives for all of them at once.
+/// A window with an upper bound (`lt`, `lte`, `eq`) is judged when a later
+/// hit of its group falls outside it, or at [`Streaming::finish`]. A hit
+/// older than its group's newest is taken as it comes (a stream out of
+/// order may join or part hits that `correlate` would sort otherwise).
+#[derive(Debug, Default)]
+pub struct Streaming {
+    groups: HashMap<Vec<String>, Pending>,
+}
+
+/// A group's state.
+#[derive(Debug, Default)]
+struct Pending {
+    /// The window (counts), the chain (ordered), or the window under
+    /// judgement (upper-bounded counts).
+    window: Vec<BaseHit>,
+    /// The latest hit of each rule (temporal, unordered).
+    latest: Vec<Option<BaseHit>>,
+}
+
+impl Streaming {
+    /// A correlation's run before any hit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes `h` (a hit of `c`'s base rules) and appends the windows it
+    /// closes to `out`.
+    pub fn push(&mut self, c: &Correlation, h: BaseHit, out: &mut Vec<CorrelationHit>) {
+        let key = h.group.clone();
+        let g = self.groups.entry(key.clone()).or_default();
+        let ts = c.timespan_ms;
+        match c.kind {
+            CorrelationKind::EventCount | CorrelationKind::ValueCount if c.bounds.grows() => {
+                g.window.retain(|w| h.time_ms - w.time_ms <= ts);
+                g.window.push(h);
+                let refs: Vec<&BaseHit> = g.window.iter().collect();
+                let n = count_of(c, &refs);
+                if c.bounds.holds(n) {
+                    out.push(hit(&key, &refs, n));
+                    g.window.clear();
+                }
+            }
+            CorrelationKind::EventCount | CorrelationKind::ValueCount => {
+                if g.window.first().is_some_and(|f| h.time_ms - f.time_ms > ts) {
+                    judge(c, &key, &g.window, out);
+                    g.window.clear();
+                }
+                g.window.push(h);
+            }
+            CorrelationKind::TemporalOrdered => {
+                let n = c.rules.len();
+                g.window.retain(|w| h.time_ms - w.time_ms <= ts);
+                if g.window.first().is_some_and(|f| f.rule != 0) {
+                    g.window.clear();
+                }
+                if h.rule == g.window.len() {
+                    g.window.push(h);
+                } else if h.rule == 0 {
+                    g.window = vec![h];
+                }
+                if g.window.len() == n {
+                    let refs: Vec<&BaseHit> = g.window.iter().collect();
+                    out.push(hit(&key, &refs, n as u64));
+                    g.window.clear();
+                }
+            }
+            CorrelationKind::Temporal => {
+                let n = c.rules.len();
+                g.latest.resize(n, None);
+                for l in &mut g.latest {
+                    if l.as_ref().is_some_and(|w| h.time_ms - w.time_ms > ts) {
+                        *l = None;
+                    }
+                }
+                let rule = h.rule;
+                if let Some(slot) = g.latest.get_mut(rule) {
+                    *slot = Some(h);
+                }
+                if g.latest.iter().all(Option::is_some) {
+                    let mut refs: Vec<&BaseHit> = g.latest.iter().flatten().collect();
+                    refs.sort_by_key(|w| (w.time_ms, w.token));
+                    out.push(hit(&key, &refs, n as u64));
+                    g.latest = vec![None; n];
+                }
+            }
+        }
+        if g.window.is_empty() && g.latest.iter().all(Option::is_none) {
+            // Nothing pending: the group starts afresh, as a new one would.
+            self.groups.remove(&key);
+        }
+    }
+
+    /// The end of the stream: the windows still open that are judged whole
+    /// (upper-bounded counts), appended to `out`.
+    pub fn finish(self, c: &Correlation, out: &mut Vec<CorrelationHit>) {
+        if !matches!(
+            c.kind,
+            CorrelationKind::EventCount | CorrelationKind::ValueCount
+        ) || c.bounds.grows()
+        {
+            return;
+        }
+        let mut keys: Vec<_> = self.groups.into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, g) in keys {
+            judge(c, &key, &g.window, out);
+        }
+    }
+}
+
+/// An upper-bounded window judged whole.
+fn judge(c: &Correlation, key: &[String], window: &[BaseHit], out: &mut Vec<CorrelationHit>) {
+    if window.is_empty() {
+        return;
+    }
+    let refs: Vec<&BaseHit> = window.iter().collect();
+    let n = count_of(c, &refs);
+    if c.bounds.holds(n) {
+        out.push(hit(key, &refs, n));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,6 +607,75 @@ mod tests {
             group: vec![group.to_owned()],
             value: Some(value.to_owned()),
             token,
+        }
+    }
+
+    proptest::proptest! {
+        /// Hits pushed in time order give the windows of the batch run,
+        /// for every kind, with and without an upper bound.
+        #[test]
+        fn streaming_in_time_order_gives_the_batch_windows(
+            kind in 0usize..4,
+            bound in 0usize..5,
+            k in 1u64..4,
+            span in 1i64..40,
+            steps in proptest::collection::vec((0i64..15, 0usize..3, 0usize..2, 0usize..3), 0..60),
+        ) {
+            let kind = [
+                CorrelationKind::EventCount,
+                CorrelationKind::ValueCount,
+                CorrelationKind::Temporal,
+                CorrelationKind::TemporalOrdered,
+            ][kind];
+            let mut bounds = Bounds::default();
+            match bound {
+                0 => bounds.gte = Some(k),
+                1 => bounds.gt = Some(k),
+                2 => bounds.lt = Some(k),
+                3 => bounds.lte = Some(k),
+                _ => bounds.eq = Some(k),
+            }
+            let c = Correlation {
+                id: None,
+                name: None,
+                title: "t".into(),
+                level: None,
+                tags: Vec::new(),
+                kind,
+                rules: vec!["a".into(), "b".into(), "c".into()],
+                group_by: vec!["g".into()],
+                aliases: BTreeMap::new(),
+                timespan_ms: span,
+                bounds,
+                field: Some("v".into()),
+                generate: false,
+            };
+            let mut t = 0;
+            let hits: Vec<BaseHit> = steps
+                .iter()
+                .enumerate()
+                .map(|(token, &(dt, rule, group, value))| {
+                    t += dt;
+                    BaseHit {
+                        rule,
+                        time_ms: t,
+                        group: vec![["x", "y"][group].to_owned()],
+                        value: Some(["p", "q", "r"][value].to_owned()),
+                        token,
+                    }
+                })
+                .collect();
+            let mut batch = correlate(&c, hits.clone());
+            let mut live = Vec::new();
+            let mut s = Streaming::new();
+            for h in hits {
+                s.push(&c, h, &mut live);
+            }
+            s.finish(&c, &mut live);
+            let key = |h: &CorrelationHit| (h.group.clone(), h.first_ms, h.tokens.clone());
+            batch.sort_by_key(key);
+            live.sort_by_key(key);
+            proptest::prop_assert_eq!(batch, live);
         }
     }
 

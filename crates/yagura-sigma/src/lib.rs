@@ -19,7 +19,8 @@ pub mod yaml;
 
 pub use condition::{Condition, ConditionError, Quantifier};
 pub use correlation::{
-    Aggregation, BaseHit, Bounds, Correlation, CorrelationHit, CorrelationKind, correlate, timespan,
+    Aggregation, BaseHit, Bounds, Correlation, CorrelationHit, CorrelationKind, Streaming,
+    correlate, timespan,
 };
 pub use detection::{Detection, FieldMatch, Modifier, Piece, Selection, Value};
 pub use matcher::{ANY_FIELD, Compiled, Event, Necessary, fold, fold_into, needs_folding};

@@ -666,8 +666,9 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     assert_eq!(child.wait().expect("wait").code(), Some(0));
 
     // Followed files: growth, rotation and truncation, two files at once,
-    // Sigma rules on syslog lines with a correlation reported when the
-    // following is stopped (SIGTERM).
+    // Sigma rules on syslog lines with a correlation reported as soon as
+    // it holds, and an upper-bounded one when the following is stopped
+    // (SIGTERM).
     let rules = write(
         &d,
         "rules.yml",
@@ -676,7 +677,10 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
           \x20   - 'authentication failure'\n  condition: keywords\nlevel: medium\n---\n\
           title: Failed su twice\nid: 5a1c3c52-0d0e-4b0e-9d7e-000000000002\nstatus: test\n\
           correlation:\n  type: event_count\n  rules:\n    - failed_su\n  generate: true\n  timespan: 10m\n\
-          \x20 condition:\n    gte: 2\nlevel: high\n",
+          \x20 condition:\n    gte: 2\nlevel: high\n---\n\
+          title: Few failed su\nid: 5a1c3c52-0d0e-4b0e-9d7e-000000000003\nstatus: test\n\
+          correlation:\n  type: event_count\n  rules:\n    - failed_su\n  timespan: 10m\n\
+          \x20 condition:\n    lt: 5\nlevel: low\n",
     );
     let app = write(&d, "app.log", b"{\"a\":1}\n");
     let auth = write(&d, "auth.log", b"");
@@ -734,7 +738,16 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         (Some("Failed su"), Some(1)),
         "{v}"
     );
-    // No correlation yet: it is reported when following stops.
+    // The second hit completes the `gte: 2` window: reported at once.
+    let v = next_line(&rx);
+    assert_eq!(v["rule"].as_str(), Some("Failed su twice"), "{v}");
+    assert!(
+        v["details"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("count: 2")),
+        "{v}"
+    );
+    // The `lt: 5` window is judged whole: not while it may still grow.
     assert!(
         rx.recv_timeout(std::time::Duration::from_millis(500))
             .is_err()
@@ -745,13 +758,13 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         .expect("kill");
     assert!(term.success());
     let v = next_line(&rx);
-    assert_eq!(v["rule"].as_str(), Some("Failed su twice"), "{v}");
+    assert_eq!(v["rule"].as_str(), Some("Few failed su"), "{v}");
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0));
     let mut err = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
         .expect("stderr");
-    assert!(err.contains("yagura: 5 hits (3 by Sigma rules)"), "{err}");
+    assert!(err.contains("yagura: 6 hits (4 by Sigma rules)"), "{err}");
     assert!(rx.try_recv().is_err());
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -328,16 +328,16 @@ impl Writer<'_> {
         &mut self,
         pc: &yagura_detect::correlate::PlannedCorrelation,
         hit: &yagura_sigma::CorrelationHit,
-        gathered: &[(String, Place, Detection)],
+        gathered: &Gathered,
     ) -> Result<()> {
-        let Some((source, at, last)) = hit.tokens.last().and_then(|&t| gathered.get(t)) else {
+        let Some((source, at, last)) = hit.tokens.last().and_then(|t| gathered.get(t)) else {
             return Ok(());
         };
         let c = &pc.correlation;
         let first = hit
             .tokens
             .first()
-            .and_then(|&t| gathered.get(t))
+            .and_then(|t| gathered.get(t))
             .and_then(|g| g.2.time.clone())
             .unwrap_or_default();
         let mut details = format!("count: {}", hit.count);
@@ -538,6 +538,9 @@ impl Writer<'_> {
     }
 }
 
+/// The hits correlation rules read, by token, with where they are.
+type Gathered = BTreeMap<usize, (String, Place, Detection)>;
+
 /// A flag set at the first SIGINT or SIGTERM (the process exits at the
 /// second, with 130).
 fn stop_on_signal() -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
@@ -713,7 +716,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         format,
         max_line: args.max_line,
         validate: args.validate,
-        follow: until.filter(|_| args.follow),
+        follow: until.clone().filter(|_| args.follow),
     };
     let sources = run::expand(&inputs);
     let total: u64 = sources
@@ -769,8 +772,17 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         w.csv = Some(c);
     }
     let mut failure: Option<anyhow::Error> = None;
-    // The hits correlation rules read, kept to the end of the hunt.
-    let mut gathered: Vec<(String, Place, Detection)> = Vec::new();
+    // The hits correlation rules read, by token: kept to the end of the
+    // hunt, or, following live inputs (files followed, NATS subjects),
+    // run as they arrive and kept while a window still to come may join
+    // them.
+    let mut gathered = Gathered::new();
+    let mut live = plan
+        .as_ref()
+        .filter(|p| until.is_some() && !p.correlations().is_empty())
+        .map(|p| yagura_detect::correlate::Live::new(p.correlations()));
+    let mut newest_ms = i64::MIN;
+    let mut next_token = 0usize;
     let mut sink = |r: Report<'_>| -> bool {
         let res = match r {
             Report::Findings { source, findings } => {
@@ -784,10 +796,35 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
                     } else {
                         w.detection(source, at, &d)
                     };
-                    if plan.as_ref().is_some_and(|p| p.feeds_correlations(d.rule)) {
-                        gathered.push((source.to_owned(), at, d));
+                    let Some(p) = plan.as_ref().filter(|p| p.feeds_correlations(d.rule)) else {
+                        return res;
+                    };
+                    let token = next_token;
+                    next_token += 1;
+                    let Some(live) = live.as_mut() else {
+                        gathered.insert(token, (source.to_owned(), at, d));
+                        return res;
+                    };
+                    // No time, no window: such a hit joins none.
+                    let Some(t) = yagura_detect::correlate::time_ms(&d) else {
+                        return res;
+                    };
+                    let found = live.push(token, &d);
+                    gathered.insert(token, (source.to_owned(), at, d));
+                    res?;
+                    for (ci, hit) in found {
+                        w.correlation(&p.correlations()[ci], &hit, &gathered)?;
                     }
-                    res
+                    // Hits two timespans older than the newest cannot
+                    // be in a window still open (in time order).
+                    newest_ms = newest_ms.max(t);
+                    if token % 1024 == 1023 {
+                        let keep = newest_ms.saturating_sub(live.span_ms().saturating_mul(2));
+                        gathered.retain(|_, g| {
+                            yagura_detect::correlate::time_ms(&g.2).is_some_and(|t| t >= keep)
+                        });
+                    }
+                    Ok(())
                 })
             }
             Report::Error { source, error } => {
@@ -825,12 +862,15 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     if let Some(p) = &*plan
         && !p.correlations().is_empty()
     {
-        let hits: Vec<(usize, &Detection)> = gathered
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (i, &g.2))
-            .collect();
-        for (ci, hit) in yagura_detect::correlate::run(p.correlations(), &hits) {
+        let found = match live {
+            Some(live) => live.finish(),
+            None => {
+                let hits: Vec<(usize, &Detection)> =
+                    gathered.iter().map(|(&t, g)| (t, &g.2)).collect();
+                yagura_detect::correlate::run(p.correlations(), &hits)
+            }
+        };
+        for (ci, hit) in found {
             w.correlation(&p.correlations()[ci], &hit, &gathered)?;
         }
     }

@@ -193,6 +193,14 @@ impl<'p> Live<'p> {
         out
     }
 
+    /// The tokens of the hits held in open windows.
+    pub fn held(&self) -> std::collections::HashSet<usize> {
+        self.runs
+            .iter()
+            .flat_map(yagura_sigma::Streaming::held)
+            .collect()
+    }
+
     /// The end of the stream: the windows judged whole then.
     pub fn finish(self) -> Vec<(usize, CorrelationHit)> {
         let mut out = Vec::new();

@@ -468,13 +468,28 @@ fn temporal(
 /// [`Streaming::push`] at a time: the state of each group is what
 /// [`correlate`]'s pass over it would hold at that hit, so hits pushed in
 /// time order give the windows `correlate` gives for all of them at once.
-/// A window with an upper bound (`lt`, `lte`, `eq`) is judged when a later
-/// hit of its group falls outside it, or at [`Streaming::finish`]. A hit
-/// older than its group's newest is taken as it comes (a stream out of
-/// order may join or part hits that `correlate` would sort otherwise).
-#[derive(Debug, Default)]
+/// A window with an upper bound (`lt`, `lte`, `eq`) is judged once a hit
+/// of any group is past its end (no later hit in time order could join
+/// it), or at [`Streaming::finish`]. A hit older than its group's newest
+/// is taken as it comes (a stream out of order may join or part hits that
+/// `correlate` would sort otherwise).
+#[derive(Debug)]
 pub struct Streaming {
     groups: HashMap<Vec<String>, Pending>,
+    /// The newest hit's time so far.
+    now_ms: i64,
+    /// When the first upper-bounded window open closes (none open: max).
+    due_ms: i64,
+}
+
+impl Default for Streaming {
+    fn default() -> Self {
+        Self {
+            groups: HashMap::new(),
+            now_ms: i64::MIN,
+            due_ms: i64::MAX,
+        }
+    }
 }
 
 /// A group's state.
@@ -496,6 +511,11 @@ impl Streaming {
     /// Takes `h` (a hit of `c`'s base rules) and appends the windows it
     /// closes to `out`.
     pub fn push(&mut self, c: &Correlation, h: BaseHit, out: &mut Vec<CorrelationHit>) {
+        self.now_ms = self.now_ms.max(h.time_ms);
+        // (Only upper-bounded counts set `due_ms`.)
+        if self.now_ms > self.due_ms {
+            self.close_due(c, out);
+        }
         let key = h.group.clone();
         let g = self.groups.entry(key.clone()).or_default();
         let ts = c.timespan_ms;
@@ -516,6 +536,9 @@ impl Streaming {
                     g.window.clear();
                 }
                 g.window.push(h);
+                if let Some(f) = g.window.first() {
+                    self.due_ms = self.due_ms.min(f.time_ms.saturating_add(ts));
+                }
             }
             CorrelationKind::TemporalOrdered => {
                 let n = c.rules.len();
@@ -558,6 +581,41 @@ impl Streaming {
             // Nothing pending: the group starts afresh, as a new one would.
             self.groups.remove(&key);
         }
+    }
+
+    /// Judges the upper-bounded windows that end before the newest hit.
+    fn close_due(&mut self, c: &Correlation, out: &mut Vec<CorrelationHit>) {
+        let (now, ts) = (self.now_ms, c.timespan_ms);
+        let mut due: Vec<Vec<String>> = self
+            .groups
+            .iter()
+            .filter(|(_, g)| g.window.first().is_some_and(|f| now - f.time_ms > ts))
+            .map(|(k, _)| k.clone())
+            .collect();
+        due.sort();
+        for key in due {
+            if let Some(g) = self.groups.remove(&key) {
+                judge(c, &key, &g.window, out);
+            }
+        }
+        self.due_ms = self
+            .groups
+            .values()
+            .filter_map(|g| g.window.first())
+            .map(|f| f.time_ms.saturating_add(ts))
+            .min()
+            .unwrap_or(i64::MAX);
+    }
+
+    /// The tokens of the hits held in open windows (that a window still to
+    /// come may report).
+    pub fn held(&self) -> impl Iterator<Item = usize> + '_ {
+        self.groups.values().flat_map(|g| {
+            g.window
+                .iter()
+                .chain(g.latest.iter().flatten())
+                .map(|h| h.token)
+        })
     }
 
     /// The end of the stream: the windows still open that are judged whole
@@ -742,6 +800,33 @@ mod tests {
         );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].tokens, [3]);
+    }
+
+    #[test]
+    fn a_live_upper_bounded_window_is_judged_once_the_stream_is_past_it() {
+        let c = parse(
+            "title: quiet\ncorrelation:\n  type: event_count\n  rules: [x]\n  group-by: [Host]\n  timespan: 10s\n  condition: {lt: 2}\n",
+        )
+        .expect("valid");
+        let mut s = Streaming::new();
+        let mut out = Vec::new();
+        s.push(&c, h(0, 0, "a", "", 1), &mut out);
+        s.push(&c, h(0, 4, "b", "", 2), &mut out);
+        // Still open: a hit of `a` within 10 s could join it.
+        s.push(&c, h(0, 9, "b", "", 3), &mut out);
+        assert!(out.is_empty());
+        assert_eq!(s.held().collect::<BTreeSet<_>>(), BTreeSet::from([1, 2, 3]));
+        // A hit past `a`'s window (of another group) closes it; `b`'s
+        // window (two hits) does not hold.
+        s.push(&c, h(0, 15, "c", "", 4), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            (out[0].group.as_slice(), out[0].tokens.as_slice()),
+            (&["a".to_owned()][..], &[1][..])
+        );
+        s.finish(&c, &mut out);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].tokens, [4]);
     }
 
     #[test]

@@ -815,13 +815,16 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
                     for (ci, hit) in found {
                         w.correlation(&p.correlations()[ci], &hit, &gathered)?;
                     }
-                    // Hits two timespans older than the newest cannot
-                    // be in a window still open (in time order).
+                    // Hits two timespans older than the newest and held
+                    // in no open window cannot be in a window to come.
                     newest_ms = newest_ms.max(t);
                     if token % 1024 == 1023 {
                         let keep = newest_ms.saturating_sub(live.span_ms().saturating_mul(2));
-                        gathered.retain(|_, g| {
-                            yagura_detect::correlate::time_ms(&g.2).is_some_and(|t| t >= keep)
+                        let held = live.held();
+                        gathered.retain(|t, g| {
+                            held.contains(t)
+                                || yagura_detect::correlate::time_ms(&g.2)
+                                    .is_some_and(|t| t >= keep)
                         });
                     }
                     Ok(())

@@ -766,6 +766,28 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         .expect("stderr");
     assert!(err.contains("yagura: 6 hits (4 by Sigma rules)"), "{err}");
     assert!(rx.try_recv().is_err());
+    // Too many files to follow, each on a thread: said, and nothing run.
+    let many = d.join("many");
+    std::fs::create_dir_all(&many).expect("dir");
+    for i in 0..1025 {
+        std::fs::write(many.join(format!("{i}.log")), b"").expect("write");
+    }
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--follow",
+            "--iocs",
+            &iocs,
+            &many.display().to_string(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("1025 files are more than 1024"),
+        "{}",
+        text(&o.stderr)
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 

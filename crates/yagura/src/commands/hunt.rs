@@ -719,6 +719,14 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         follow: until.clone().filter(|_| args.follow),
     };
     let sources = run::expand(&inputs);
+    // Each followed file has a thread of its own, waking every 100 ms.
+    const MAX_FOLLOWED: usize = 1024;
+    if args.follow && sources.len() > MAX_FOLLOWED {
+        bail!(
+            "--follow reads each file on a thread of its own: {} files are more than {MAX_FOLLOWED}; name fewer files or folders",
+            sources.len()
+        );
+    }
     let total: u64 = sources
         .iter()
         .filter_map(|(_, i)| match i {

@@ -823,8 +823,19 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         "{}",
         text(&o.stderr)
     );
+    // A Sigma rule too: Windows events shipped as JSON (winlogbeat) over
+    // the subject meet the same rules as EVTX records.
+    let rule = write(
+        &d,
+        "rundll32.yml",
+        b"title: Rundll32 (test)\nid: 5a1c3c52-0d0e-4b0e-9d7e-000000000010\nstatus: test\n\
+          level: high\nlogsource: {product: windows, category: process_creation}\n\
+          detection:\n  selection:\n    Image|endswith: '\\rundll32.exe'\n  condition: selection\n",
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", &url])
+        .args([
+            "hunt", "--iocs", &iocs, "--sigma", &rule, "--output", "jsonl", &url,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -832,9 +843,17 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         .expect("spawn");
     let rx = line_reader(child.stdout.take().expect("stdout"));
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    let mut first = String::new();
-    stderr.read_line(&mut first).expect("stderr");
-    assert_eq!(first.trim_end(), format!("yagura: {url}: subscribed"));
+    // The rules' load report, then the subscription.
+    let mut said = String::new();
+    while !said.contains("subscribed") {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "{said}");
+        said.push_str(&line);
+    }
+    assert!(
+        said.ends_with(&format!("yagura: {url}: subscribed\n")),
+        "{said}"
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -868,6 +887,20 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("a.evil.example"), Some(3))
     );
+    publish(
+        "winlogbeat",
+        br#"{"@timestamp":"2026-12-01T10:00:00.000Z","winlog":{"channel":"Security","event_id":4688,"computer_name":"ws1","event_data":{"NewProcessName":"C:\\Windows\\System32\\rundll32.exe"}}}"#,
+    );
+    let v = next_line(&rx);
+    assert_eq!(
+        (
+            v["rule"].as_str(),
+            v["computer"].as_str(),
+            v["record"].as_u64()
+        ),
+        (Some("Rundll32 (test)"), Some("ws1"), Some(4)),
+        "{v}"
+    );
     // Another subject is not read.
     rt.block_on(async {
         client
@@ -893,7 +926,7 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
     assert_eq!(status.code(), Some(0), "{rest}");
     assert!(
-        rest.contains("yagura: 2 hits (0 by Sigma rules) in 3 events"),
+        rest.contains("yagura: 3 hits (1 by Sigma rules) in 4 events"),
         "{rest}"
     );
     let _ = std::fs::remove_dir_all(&d);

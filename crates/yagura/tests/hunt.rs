@@ -620,6 +620,21 @@ fn line_reader(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<Stri
     rx
 }
 
+/// No output line for a while.
+fn assert_quiet(rx: &std::sync::mpsc::Receiver<String>) {
+    let got = rx.recv_timeout(std::time::Duration::from_millis(500));
+    assert!(got.is_err(), "{got:?}");
+}
+
+/// Sends SIGTERM, as a service manager stops a follower.
+fn terminate(child: &std::process::Child) {
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+}
+
 /// The next output line, within a time that only a stream held back
 /// (until its end, or until 4 MiB came) would miss.
 fn next_line(rx: &std::sync::mpsc::Receiver<String>) -> serde_json::Value {
@@ -748,15 +763,8 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         "{v}"
     );
     // The `lt: 5` window is judged whole: not while it may still grow.
-    assert!(
-        rx.recv_timeout(std::time::Duration::from_millis(500))
-            .is_err()
-    );
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(term.success());
+    assert_quiet(&rx);
+    terminate(&child);
     let v = next_line(&rx);
     assert_eq!(v["rule"].as_str(), Some("Few failed su"), "{v}");
     let status = child.wait().expect("wait");
@@ -912,15 +920,8 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
             .expect("publish");
         client.flush().await.expect("flush");
     });
-    assert!(
-        rx.recv_timeout(std::time::Duration::from_millis(500))
-            .is_err()
-    );
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(term.success());
+    assert_quiet(&rx);
+    terminate(&child);
     let status = child.wait().expect("wait");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");

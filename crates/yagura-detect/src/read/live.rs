@@ -13,16 +13,61 @@ const PIECE: usize = 64 << 10;
 /// Pieces read ahead at most (4 MiB).
 const AHEAD: usize = 64;
 
-/// A live input's pieces as they come.
+/// Pieces of bytes sent on a channel (by a thread reading ahead, or a
+/// subscription's messages), read as one stream: it ends when the channel
+/// is closed; an error sent is returned in its place.
 #[derive(Debug)]
-pub struct Pieces {
+pub struct Received {
     rx: Receiver<io::Result<Vec<u8>>>,
-    /// Pieces handed back to the reading thread, to be read into again.
-    back: SyncSender<Vec<u8>>,
-    /// The piece being read by [`Read::read`], and how far.
+    /// The piece being read, and how far.
     cur: Vec<u8>,
     at: usize,
     ended: bool,
+}
+
+impl Received {
+    /// The stream of what comes on `rx`.
+    pub fn new(rx: Receiver<io::Result<Vec<u8>>>) -> Self {
+        Self {
+            rx,
+            cur: Vec::new(),
+            at: 0,
+            ended: false,
+        }
+    }
+}
+
+impl Read for Received {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.at >= self.cur.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(piece)) => {
+                    self.cur = piece;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.ended = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.at);
+        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A live input's pieces as they come.
+#[derive(Debug)]
+pub struct Pieces {
+    got: Received,
+    /// Pieces handed back to the reading thread, to be read into again.
+    back: SyncSender<Vec<u8>>,
 }
 
 /// How far [`Pieces::fill`] went.
@@ -71,11 +116,8 @@ impl Pieces {
                 }
             })?;
         Ok(Self {
-            rx,
+            got: Received::new(rx),
             back,
-            cur: Vec::new(),
-            at: 0,
-            ended: false,
         })
     }
 
@@ -87,20 +129,21 @@ impl Pieces {
     /// `buf`.
     pub fn fill(&mut self, buf: &mut Vec<u8>, limit: usize) -> io::Result<Filled> {
         // What `read` left of its piece.
+        let got = &mut self.got;
         let mut wait = true;
-        if self.at < self.cur.len() {
-            let rest = &self.cur[self.at..];
+        if got.at < got.cur.len() {
+            let rest = &got.cur[got.at..];
             wait = memchr::memchr(b'\n', rest).is_none();
             buf.extend_from_slice(rest);
-            self.at = self.cur.len();
+            got.at = got.cur.len();
         }
         while buf.len() < limit {
-            let got = if wait {
-                self.rx.recv().map_err(|_| TryRecvError::Disconnected)
+            let next = if wait {
+                got.rx.recv().map_err(|_| TryRecvError::Disconnected)
             } else {
-                self.rx.try_recv()
+                got.rx.try_recv()
             };
-            match got {
+            match next {
                 Ok(Ok(piece)) => {
                     let line_end = memchr::memchr(b'\n', &piece).is_some();
                     buf.extend_from_slice(&piece);
@@ -112,7 +155,7 @@ impl Pieces {
                 Ok(Err(e)) => return Err(e),
                 Err(TryRecvError::Empty) => return Ok(Filled::More),
                 Err(TryRecvError::Disconnected) => {
-                    self.ended = true;
+                    got.ended = true;
                     return Ok(Filled::End);
                 }
             }
@@ -123,26 +166,7 @@ impl Pieces {
 
 impl Read for Pieces {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.at >= self.cur.len() {
-            if self.ended {
-                return Ok(0);
-            }
-            match self.rx.recv() {
-                Ok(Ok(piece)) => {
-                    self.cur = piece;
-                    self.at = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => {
-                    self.ended = true;
-                    return Ok(0);
-                }
-            }
-        }
-        let n = out.len().min(self.cur.len() - self.at);
-        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+        self.got.read(out)
     }
 }
 

@@ -10,7 +10,7 @@
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
@@ -72,7 +72,7 @@ pub(crate) fn subscribe(url: &str, until: Arc<AtomicBool>) -> Result<Box<dyn Rea
             Ok::<_, anyhow::Error>((client, sub))
         })
         .with_context(|| format!("{url}: cannot subscribe"))?;
-    let (tx, rx) = sync_channel::<Vec<u8>>(QUEUED);
+    let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(QUEUED);
     std::thread::Builder::new()
         .name("yagura-nats".into())
         .spawn(move || {
@@ -100,14 +100,14 @@ pub(crate) fn subscribe(url: &str, until: Arc<AtomicBool>) -> Result<Box<dyn Rea
                     // what it can for a slow subscriber, then drops).
                     let mut lines = Some(lines);
                     while let Some(l) = lines.take() {
-                        match tx.try_send(l) {
+                        match tx.try_send(Ok(l)) {
                             Ok(()) => {}
                             Err(std::sync::mpsc::TrySendError::Full(l)) => {
                                 if until.load(Ordering::Relaxed) {
                                     return;
                                 }
                                 tokio::time::sleep(Duration::from_millis(5)).await;
-                                lines = Some(l);
+                                lines = l.ok();
                             }
                             Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return,
                         }
@@ -116,34 +116,7 @@ pub(crate) fn subscribe(url: &str, until: Arc<AtomicBool>) -> Result<Box<dyn Rea
             });
         })
         .context("a thread for NATS")?;
-    Ok(Box::new(Messages {
-        rx,
-        cur: Vec::new(),
-        at: 0,
-    }))
-}
-
-/// The messages of a subscription as a stream of bytes.
-struct Messages {
-    rx: Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    at: usize,
-}
-
-impl Read for Messages {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.at >= self.cur.len() {
-            let Ok(m) = self.rx.recv() else {
-                return Ok(0);
-            };
-            self.cur = m;
-            self.at = 0;
-        }
-        let n = out.len().min(self.cur.len() - self.at);
-        out[..n].copy_from_slice(&self.cur[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
+    Ok(Box::new(yagura_detect::read::live::Received::new(rx)))
 }
 
 #[cfg(test)]

@@ -568,41 +568,24 @@ fn chunks(
     live: bool,
 ) -> bool {
     let (opts, stop) = (p.opts, p.stop);
-    let mut input = if live {
-        match read::live::Pieces::spawn(input) {
-            Ok(pieces) => In::Live(pieces),
-            Err(e) => {
-                let message = format!("cannot read it: {e}");
-                let error = Outcome::Error(ReadError {
-                    place: None,
-                    message,
-                });
-                let seq = p.seq.next();
-                return p
-                    .done_tx
-                    .send(Done {
-                        seq,
-                        source,
-                        outcome: error,
-                    })
-                    .is_ok();
-            }
-        }
-    } else {
-        In::Batch(input)
-    };
     let next = || p.seq.next();
-    // Reports an error at a line of this input.
-    let fail = |at: u64, message: String| {
+    // Reports an error of this input (at a line).
+    let report = |place: Option<Place>, message: String| {
         let error = Done {
             seq: next(),
             source,
-            outcome: Outcome::Error(ReadError {
-                place: Some(Place::Line(at)),
-                message,
-            }),
+            outcome: Outcome::Error(ReadError { place, message }),
         };
         p.done_tx.send(error).is_ok()
+    };
+    let fail = |at: u64, message: String| report(Some(Place::Line(at)), message);
+    let mut input = if live {
+        match read::live::Pieces::spawn(input) {
+            Ok(pieces) => In::Live(pieces),
+            Err(e) => return report(None, format!("cannot read it: {e}")),
+        }
+    } else {
+        In::Batch(input)
     };
     let send = |zeek: &mut ZeekHeader, first: u64, buf: Vec<u8>| {
         send_lines(source, format, zeek, first, buf, p.task_tx, &next)

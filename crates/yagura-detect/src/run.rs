@@ -94,10 +94,14 @@ pub struct Options {
     /// holding a candidate value).
     pub validate: bool,
     /// Follow every file as it grows, as `tail -F` does (rotation and
-    /// truncation included), each on a thread of its own, until this flag
-    /// is set; then the hunt ends as if the files had ended. (Standard
-    /// input that is a pipe or a terminal is always read as it comes.)
-    pub follow: Option<Arc<AtomicBool>>,
+    /// truncation included), each on a thread of its own, until `until`
+    /// is set. (Standard input that is a pipe or a terminal is always read
+    /// as it comes.)
+    pub follow: bool,
+    /// Once set, the live inputs (followed files, a pipe or terminal on
+    /// standard input) end, as if they had come to their end, and the
+    /// hunt finishes.
+    pub until: Option<Arc<AtomicBool>>,
 }
 
 impl Default for Options {
@@ -110,7 +114,8 @@ impl Default for Options {
             format: None,
             max_line: 1 << 20,
             validate: false,
-            follow: None,
+            follow: false,
+            until: None,
         }
     }
 }
@@ -392,31 +397,32 @@ fn open(
     stop: &Arc<AtomicBool>,
 ) -> std::io::Result<(Box<dyn Read + Send>, bool)> {
     Ok(match input {
-        Input::Stdin => {
-            use std::os::fd::AsFd as _;
-            let stdin = std::io::stdin();
-            let file = stdin
-                .as_fd()
-                .try_clone_to_owned()
-                .map(std::fs::File::from)
-                .and_then(|f| f.metadata());
-            let live = !file.is_ok_and(|m| m.is_file());
-            (Box::new(stdin), live)
-        }
+        Input::Stdin => (Box::new(std::io::stdin()), stdin_is_live()),
         Input::Stream(st) => {
             let r = st.take().ok_or_else(|| {
                 std::io::Error::other("the stream was read already (an input given twice?)")
             })?;
             (r, true)
         }
-        Input::Path(p) => match &opts.follow {
-            Some(until) => {
-                let f = read::follow::Follow::open(p.clone(), [until.clone(), stop.clone()])?;
-                (Box::new(f), true)
-            }
-            None => (Box::new(std::fs::File::open(p)?), false),
-        },
+        Input::Path(p) if opts.follow => {
+            let until = opts.until.clone().unwrap_or_default();
+            let f = read::follow::Follow::open(p.clone(), [until, stop.clone()])?;
+            (Box::new(f), true)
+        }
+        Input::Path(p) => (Box::new(std::fs::File::open(p)?), false),
     })
+}
+
+/// Whether standard input is a pipe, a socket or a terminal (read as it
+/// comes), not a file.
+pub fn stdin_is_live() -> bool {
+    use std::os::fd::AsFd as _;
+    let file = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata());
+    !file.is_ok_and(|m| m.is_file())
 }
 
 /// A task number, in the order tasks are made (across inputs read at
@@ -459,7 +465,7 @@ fn produce(
     let streams = sources
         .iter()
         .any(|(_, i)| matches!(i, Ok(Input::Stream(_))));
-    if opts.follow.is_some() || streams {
+    if opts.follow || streams {
         // Every input at once: a followed file or a stream may never end.
         std::thread::scope(|s| {
             for (source, (_, input)) in sources.iter().enumerate() {
@@ -531,7 +537,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
         };
         // A CSV file is read whole, not followed: it is read again from
         // its start as it stands.
-        if let (Input::Path(path), Some(_)) = (input, &opts.follow) {
+        if let (Input::Path(path), true) = (input, opts.follow) {
             let again = std::fs::File::open(path).and_then(|f| {
                 let peeked = read::peek(Box::new(f))?;
                 read::decompressed(peeked)
@@ -580,7 +586,7 @@ fn chunks(
     };
     let fail = |at: u64, message: String| report(Some(Place::Line(at)), message);
     let mut input = if live {
-        match read::live::Pieces::spawn(input) {
+        match read::live::Pieces::spawn(input, opts.until.clone()) {
             Ok(pieces) => In::Live(pieces),
             Err(e) => return report(None, format!("cannot read it: {e}")),
         }

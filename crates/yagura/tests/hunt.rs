@@ -679,6 +679,33 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     );
     drop(stdin);
     assert_eq!(child.wait().expect("wait").code(), Some(0));
+    // SIGTERM (or Ctrl-C) while the pipe is open ends the stream where it
+    // is, and the hunt finishes with its summary.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(Reaped)
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let rx = line_reader(child.stdout.take().expect("stdout"));
+    stdin
+        .write_all(b"{\"dst\":\"198.51.100.7\"}\n")
+        .expect("write");
+    next_line(&rx);
+    terminate(&child);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0));
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    assert!(
+        err.contains("yagura: 1 hits (0 by Sigma rules) in 1 events"),
+        "{err}"
+    );
+    drop(stdin);
 
     // Followed files: growth, rotation and truncation, two files at once,
     // Sigma rules on syslog lines with a correlation reported as soon as

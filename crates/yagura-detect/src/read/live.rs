@@ -5,7 +5,10 @@
 //! way to ask "is more waiting?"; a thread that keeps reading ahead does.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, sync_channel};
+use std::time::Duration;
 
 /// How much one read asks for (a pipe's buffer).
 const PIECE: usize = 64 << 10;
@@ -68,7 +71,12 @@ pub struct Pieces {
     got: Received,
     /// Pieces handed back to the reading thread, to be read into again.
     back: SyncSender<Vec<u8>>,
+    /// Once set, the input ends where it is (what has arrived is taken).
+    until: Option<Arc<AtomicBool>>,
 }
+
+/// How often a wait for more looks at the flag that ends it.
+const LOOK: Duration = Duration::from_millis(100);
 
 /// How far [`Pieces::fill`] went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,10 +88,13 @@ pub enum Filled {
 }
 
 impl Pieces {
-    /// Starts reading `input` ahead on a thread. The thread ends at the
-    /// input's end or error, or, once these pieces are dropped, after its
-    /// read under way returns.
-    pub fn spawn(mut input: Box<dyn Read + Send>) -> io::Result<Self> {
+    /// Starts reading `input` ahead on a thread, until its end or `until`
+    /// is set. The thread ends at the input's end or error, or, once these
+    /// pieces are dropped, after its read under way returns.
+    pub fn spawn(
+        mut input: Box<dyn Read + Send>,
+        until: Option<Arc<AtomicBool>>,
+    ) -> io::Result<Self> {
         let (tx, rx) = sync_channel(AHEAD);
         let (back, used) = sync_channel::<Vec<u8>>(AHEAD);
         std::thread::Builder::new()
@@ -118,6 +129,7 @@ impl Pieces {
         Ok(Self {
             got: Received::new(rx),
             back,
+            until,
         })
     }
 
@@ -138,10 +150,21 @@ impl Pieces {
             got.at = got.cur.len();
         }
         while buf.len() < limit {
-            let next = if wait {
-                got.rx.recv().map_err(|_| TryRecvError::Disconnected)
-            } else {
-                got.rx.try_recv()
+            let next = match (&self.until, wait) {
+                (_, false) => got.rx.try_recv(),
+                (None, true) => got.rx.recv().map_err(|_| TryRecvError::Disconnected),
+                (Some(until), true) => match got.rx.recv_timeout(LOOK) {
+                    Ok(piece) => Ok(piece),
+                    Err(RecvTimeoutError::Disconnected) => Err(TryRecvError::Disconnected),
+                    Err(RecvTimeoutError::Timeout) => {
+                        if until.load(Ordering::Relaxed) {
+                            // Told to stop: the input ends here.
+                            got.ended = true;
+                            return Ok(Filled::End);
+                        }
+                        continue;
+                    }
+                },
             };
             match next {
                 Ok(Ok(piece)) => {
@@ -178,7 +201,7 @@ mod tests {
     #[test]
     fn a_quiet_stream_gives_each_line_as_it_comes_and_a_busy_one_large_fills() {
         let (r, mut w) = std::io::pipe().expect("pipe");
-        let mut p = Pieces::spawn(Box::new(r)).expect("spawn");
+        let mut p = Pieces::spawn(Box::new(r), None).expect("spawn");
         let mut buf = Vec::new();
         w.write_all(b"one\n").expect("write");
         assert_eq!(p.fill(&mut buf, 1 << 20).expect("fill"), Filled::More);
@@ -210,5 +233,24 @@ mod tests {
         let mut rest = Vec::new();
         p.read_to_end(&mut rest).expect("read");
         assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn a_stream_told_to_stop_ends_where_it_is() {
+        let (r, mut w) = std::io::pipe().expect("pipe");
+        let until = Arc::new(AtomicBool::new(false));
+        let mut p = Pieces::spawn(Box::new(r), Some(until.clone())).expect("spawn");
+        let mut buf = Vec::new();
+        w.write_all(b"one\n").expect("write");
+        assert_eq!(p.fill(&mut buf, 1 << 20).expect("fill"), Filled::More);
+        // The writer stays open; the flag ends the waiting.
+        let stop = std::thread::spawn(move || {
+            std::thread::sleep(LOOK * 3);
+            until.store(true, Ordering::Relaxed);
+        });
+        assert_eq!(p.fill(&mut buf, 1 << 20).expect("fill"), Filled::End);
+        assert_eq!(buf, b"one\n");
+        stop.join().expect("stop");
+        drop(w);
     }
 }

@@ -670,9 +670,13 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             r.invalid.len()
         );
     }
-    // Followed files and NATS subjects end at SIGINT or SIGTERM.
+    // Followed files, NATS subjects and a pipe or terminal on standard
+    // input end at SIGINT or SIGTERM, and the hunt finishes (the last
+    // correlation windows, the summary).
     let nats = |p: &PathBuf| p.to_str().is_some_and(super::nats::is_nats);
-    let until = (args.follow || args.paths.iter().any(nats))
+    let streams = args.follow || args.paths.iter().any(nats);
+    let stdin = args.paths.is_empty() || args.paths.iter().any(|p| p.as_os_str() == "-");
+    let until = (streams || stdin && run::stdin_is_live())
         .then(stop_on_signal)
         .transpose()?;
     let mut inputs: Vec<Input> = Vec::new();
@@ -716,7 +720,8 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         format,
         max_line: args.max_line,
         validate: args.validate,
-        follow: until.clone().filter(|_| args.follow),
+        follow: args.follow,
+        until: until.clone(),
     };
     let sources = run::expand(&inputs);
     // Each followed file has a thread of its own, waking every 100 ms.
@@ -781,13 +786,14 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
     }
     let mut failure: Option<anyhow::Error> = None;
     // The hits correlation rules read, by token: kept to the end of the
-    // hunt, or, following live inputs (files followed, NATS subjects),
-    // run as they arrive and kept while a window still to come may join
-    // them.
+    // hunt, or, following files or NATS subjects (which end only when
+    // told to), run as they arrive and kept while a window still to come
+    // may join them. (A pipe ends by itself: its hits are judged at its
+    // end, sorted by time, as a file's.)
     let mut gathered = Gathered::new();
     let mut live = plan
         .as_ref()
-        .filter(|p| until.is_some() && !p.correlations().is_empty())
+        .filter(|p| streams && !p.correlations().is_empty())
         .map(|p| yagura_detect::correlate::Live::new(p.correlations()));
     let mut newest_ms = i64::MIN;
     let mut next_token = 0usize;

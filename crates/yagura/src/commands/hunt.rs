@@ -145,11 +145,11 @@ pub(crate) struct HuntArgs {
     #[arg(long)]
     validate: bool,
     /// Follow the files as they grow, as `tail -F` does (rotated and
-    /// truncated files included), reporting each hit as its line arrives,
-    /// until SIGINT or SIGTERM; then correlation rules and the summary
-    /// are reported and the hunt ends. (A pipe on standard input is
-    /// always read as it comes, to its end.) CSV and EVTX files are read
-    /// once.
+    /// truncated files included), reporting each hit, and each correlation
+    /// window as it holds, as its line arrives, until SIGINT or SIGTERM;
+    /// then the last windows and the summary are reported and the hunt
+    /// ends. (A pipe on standard input is always read as it comes, until
+    /// its end or SIGINT/SIGTERM.) CSV and EVTX files are read once.
     #[arg(long)]
     follow: bool,
     /// No progress bar, even on a terminal.

@@ -155,6 +155,8 @@ pub struct Live<'p> {
     /// The longest timespan: hits older than this before the newest
     /// cannot join a window still to come.
     span_ms: i64,
+    /// The newest hit's time so far.
+    newest_ms: i64,
 }
 
 impl<'p> Live<'p> {
@@ -171,12 +173,16 @@ impl<'p> Live<'p> {
                 .map(|c| c.correlation.timespan_ms)
                 .max()
                 .unwrap_or(0),
+            newest_ms: i64::MIN,
         }
     }
 
-    /// The longest timespan of the correlations, in milliseconds.
-    pub fn span_ms(&self) -> i64 {
-        self.span_ms
+    /// The time before which a hit held in no open window can join no
+    /// window to come (two timespans before the newest hit, in time
+    /// order).
+    pub fn keep_from_ms(&self) -> i64 {
+        self.newest_ms
+            .saturating_sub(self.span_ms.saturating_mul(2))
     }
 
     /// Takes a hit (with the caller's token): the windows it completes,
@@ -186,6 +192,7 @@ impl<'p> Live<'p> {
         let mut found = Vec::new();
         for (ci, (pc, run)) in self.correlations.iter().zip(&mut self.runs).enumerate() {
             if let Some(h) = base_hit(pc, token, d) {
+                self.newest_ms = self.newest_ms.max(h.time_ms);
                 run.push(&pc.correlation, h, &mut found);
                 out.extend(found.drain(..).map(|h| (ci, h)));
             }

@@ -605,6 +605,53 @@ impl std::ops::DerefMut for Reaped {
     }
 }
 
+/// `yagura ARGS` run in the background (standard input a pipe when
+/// `stdin`), its output lines as they come, killed if the test fails.
+struct LiveHunt {
+    child: Reaped,
+    lines: std::sync::mpsc::Receiver<String>,
+    stdin: Option<std::process::ChildStdin>,
+}
+
+fn live_hunt(args: &[&str], stdin: bool) -> LiveHunt {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .args(args)
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(Reaped)
+        .expect("spawn");
+    let lines = line_reader(child.stdout.take().expect("stdout"));
+    let stdin = child.stdin.take();
+    LiveHunt {
+        child,
+        lines,
+        stdin,
+    }
+}
+
+impl LiveHunt {
+    /// Writes to its standard input.
+    fn send(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin");
+        stdin.write_all(bytes).expect("write");
+    }
+
+    /// Closes its standard input, waits for its end: the exit code and
+    /// what it wrote on stderr (what is left of it).
+    fn finish(&mut self) -> (Option<i32>, String) {
+        drop(self.stdin.take());
+        let status = self.child.wait().expect("wait");
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut err).expect("stderr");
+        }
+        (status.code(), err)
+    }
+}
+
 /// Lines of a child's stdout as they come, on a thread.
 fn line_reader(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
     use std::io::BufRead as _;
@@ -646,66 +693,38 @@ fn next_line(rx: &std::sync::mpsc::Receiver<String>) -> serde_json::Value {
 
 #[test]
 fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
-    use std::process::{Command, Stdio};
     let d = dir("live");
     let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
     // A pipe on standard input: each hit comes out while the pipe is open.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(Reaped)
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let rx = line_reader(child.stdout.take().expect("stdout"));
-    stdin
-        .write_all(b"{\"a\":1}\n{\"dst\":\"198.51.100.7\"}\n")
-        .expect("write");
-    let v = next_line(&rx);
+    let mut h = live_hunt(&["hunt", "--iocs", &iocs, "--output", "jsonl", "-"], true);
+    h.send(b"{\"a\":1}\n{\"dst\":\"198.51.100.7\"}\n");
+    let v = next_line(&h.lines);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("198.51.100.7"), Some(2))
     );
     // Half a line waits for its end.
-    stdin.write_all(b"{\"q\":\"x.evil.").expect("write");
+    h.send(b"{\"q\":\"x.evil.");
     std::thread::sleep(std::time::Duration::from_millis(300));
-    stdin.write_all(b"example\"}\n").expect("write");
-    let v = next_line(&rx);
+    h.send(b"example\"}\n");
+    let v = next_line(&h.lines);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("x.evil.example"), Some(3))
     );
-    drop(stdin);
-    assert_eq!(child.wait().expect("wait").code(), Some(0));
+    assert_eq!(h.finish().0, Some(0));
     // SIGTERM (or Ctrl-C) while the pipe is open ends the stream where it
     // is, and the hunt finishes with its summary.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Reaped)
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let rx = line_reader(child.stdout.take().expect("stdout"));
-    stdin
-        .write_all(b"{\"dst\":\"198.51.100.7\"}\n")
-        .expect("write");
-    next_line(&rx);
-    terminate(&child);
-    let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(0));
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
-        .expect("stderr");
+    let mut h = live_hunt(&["hunt", "--iocs", &iocs, "--output", "jsonl", "-"], true);
+    h.send(b"{\"dst\":\"198.51.100.7\"}\n");
+    next_line(&h.lines);
+    terminate(&h.child);
+    let (code, err) = h.finish();
+    assert_eq!(code, Some(0));
     assert!(
         err.contains("yagura: 1 hits (0 by Sigma rules) in 1 events"),
         "{err}"
     );
-    drop(stdin);
 
     // Followed files: growth, rotation and truncation, two files at once,
     // Sigma rules on syslog lines with a correlation reported as soon as
@@ -726,15 +745,14 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     );
     let app = write(&d, "app.log", b"{\"a\":1}\n");
     let auth = write(&d, "auth.log", b"");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .args(["hunt", "--follow", "--iocs", &iocs, "--sigma", &rules])
-        .args(["--output", "jsonl", &app, &auth])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Reaped)
-        .expect("spawn");
-    let rx = line_reader(child.stdout.take().expect("stdout"));
+    let mut h = live_hunt(
+        &[
+            "hunt", "--follow", "--iocs", &iocs, "--sigma", &rules, "--output", "jsonl", &app,
+            &auth,
+        ],
+        false,
+    );
+    let rx = &h.lines;
     let append = |path: &str, text: &str| {
         let mut f = std::fs::OpenOptions::new()
             .append(true)
@@ -743,7 +761,7 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         f.write_all(text.as_bytes()).expect("append");
     };
     append(&app, "{\"dst\":\"198.51.100.7\"}\n");
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("198.51.100.7"), Some(2))
@@ -751,7 +769,7 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     let su = "<85>1 2026-12-01T10:00:0{s}Z host1 su 4242 - - pam_unix(su:auth): \
               authentication failure; logname=u uid=1000 euid=0 tty=pts/0 ruser=u rhost=  user=root\n";
     append(&auth, &su.replace("{s}", "1"));
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (
             v["rule"].as_str(),
@@ -764,7 +782,7 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     // Rotation: the new file's lines count from 1.
     std::fs::rename(&app, d.join("app.log.1")).expect("rotate");
     std::fs::write(&app, b"{\"q\":\"evil.example\"}\n").expect("new file");
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("evil.example"), Some(1))
@@ -774,14 +792,14 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
     // `tail -F`).
     let shorter = su.replace("{s}", "5").replace(" tty=pts/0", "");
     std::fs::write(&auth, shorter).expect("truncate");
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (v["rule"].as_str(), v["record"].as_u64()),
         (Some("Failed su"), Some(1)),
         "{v}"
     );
     // The second hit completes the `gte: 2` window: reported at once.
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(v["rule"].as_str(), Some("Failed su twice"), "{v}");
     assert!(
         v["details"]
@@ -790,17 +808,14 @@ fn a_pipe_and_followed_files_are_hunted_as_their_lines_arrive() {
         "{v}"
     );
     // The `lt: 5` window is judged whole: not while it may still grow.
-    assert_quiet(&rx);
-    terminate(&child);
-    let v = next_line(&rx);
+    assert_quiet(rx);
+    terminate(&h.child);
+    let v = next_line(rx);
     assert_eq!(v["rule"].as_str(), Some("Few failed su"), "{v}");
-    let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(0));
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
-        .expect("stderr");
+    let (code, err) = h.finish();
+    assert_eq!(code, Some(0));
     assert!(err.contains("yagura: 6 hits (4 by Sigma rules)"), "{err}");
-    assert!(rx.try_recv().is_err());
+    assert!(h.lines.try_recv().is_err());
     // Too many files to follow, each on a thread: said, and nothing run.
     let many = d.join("many");
     std::fs::create_dir_all(&many).expect("dir");
@@ -841,7 +856,6 @@ fn nats_server() -> Option<String> {
 #[test]
 fn a_nats_subject_is_hunted_as_its_messages_arrive() {
     use std::io::BufRead as _;
-    use std::process::{Command, Stdio};
     let Some(server) = nats_server() else {
         println!("skipped: no NATS server at 127.0.0.1:4222 (set YAGURA_NATS to require one)");
         return;
@@ -867,17 +881,14 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
           level: high\nlogsource: {product: windows, category: process_creation}\n\
           detection:\n  selection:\n    Image|endswith: '\\rundll32.exe'\n  condition: selection\n",
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yagura"))
-        .args([
+    let mut h = live_hunt(
+        &[
             "hunt", "--iocs", &iocs, "--sigma", &rule, "--output", "jsonl", &url,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Reaped)
-        .expect("spawn");
-    let rx = line_reader(child.stdout.take().expect("stdout"));
-    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+        ],
+        false,
+    );
+    let rx = &h.lines;
+    let mut stderr = std::io::BufReader::new(h.child.stderr.take().expect("stderr"));
     // The rules' load report, then the subscription.
     let mut said = String::new();
     while !said.contains("subscribed") {
@@ -896,18 +907,17 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
     let client = rt
         .block_on(async_nats::connect(format!("nats://{server}")))
         .expect("connect");
-    let publish = |sub: &str, payload: &'static [u8]| {
+    let publish_to = |to: String, payload: &'static [u8]| {
         rt.block_on(async {
-            client
-                .publish(format!("{subject}.{sub}"), payload.into())
-                .await
-                .expect("publish");
+            client.publish(to, payload.into()).await.expect("publish");
             client.flush().await.expect("flush");
         });
     };
+    let publish =
+        |sub: &str, payload: &'static [u8]| publish_to(format!("{subject}.{sub}"), payload);
     // One line without a line end, then a message of two lines.
     publish("proxy", b"{\"dst\":\"198.51.100.7\"}");
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("198.51.100.7"), Some(1))
@@ -917,7 +927,7 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         "dns",
         b"{\"q\":\"fine.example\"}\n{\"q\":\"a.evil.example\"}\n",
     );
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (v["value"].as_str(), v["line"].as_u64()),
         (Some("a.evil.example"), Some(3))
@@ -926,7 +936,7 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         "winlogbeat",
         br#"{"@timestamp":"2026-12-01T10:00:00.000Z","winlog":{"channel":"Security","event_id":4688,"computer_name":"ws1","event_data":{"NewProcessName":"C:\\Windows\\System32\\rundll32.exe"}}}"#,
     );
-    let v = next_line(&rx);
+    let v = next_line(rx);
     assert_eq!(
         (
             v["rule"].as_str(),
@@ -937,22 +947,13 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
         "{v}"
     );
     // Another subject is not read.
-    rt.block_on(async {
-        client
-            .publish(
-                format!("other.{subject}"),
-                "{\"dst\":\"198.51.100.7\"}".into(),
-            )
-            .await
-            .expect("publish");
-        client.flush().await.expect("flush");
-    });
-    assert_quiet(&rx);
-    terminate(&child);
-    let status = child.wait().expect("wait");
+    publish_to(format!("other.{subject}"), b"{\"dst\":\"198.51.100.7\"}");
+    assert_quiet(rx);
+    terminate(&h.child);
+    let (code, _) = h.finish();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
-    assert_eq!(status.code(), Some(0), "{rest}");
+    assert_eq!(code, Some(0), "{rest}");
     assert!(
         rest.contains("yagura: 3 hits (1 by Sigma rules) in 4 events"),
         "{rest}"

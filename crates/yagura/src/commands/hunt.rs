@@ -795,7 +795,6 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         .as_ref()
         .filter(|p| streams && !p.correlations().is_empty())
         .map(|p| yagura_detect::correlate::Live::new(p.correlations()));
-    let mut newest_ms = i64::MIN;
     let mut next_token = 0usize;
     let mut sink = |r: Report<'_>| -> bool {
         let res = match r {
@@ -819,21 +818,16 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
                         gathered.insert(token, (source.to_owned(), at, d));
                         return res;
                     };
-                    // No time, no window: such a hit joins none.
-                    let Some(t) = yagura_detect::correlate::time_ms(&d) else {
-                        return res;
-                    };
                     let found = live.push(token, &d);
                     gathered.insert(token, (source.to_owned(), at, d));
                     res?;
                     for (ci, hit) in found {
                         w.correlation(&p.correlations()[ci], &hit, &gathered)?;
                     }
-                    // Hits two timespans older than the newest and held
-                    // in no open window cannot be in a window to come.
-                    newest_ms = newest_ms.max(t);
+                    // Hits held in no open window and too old for one to
+                    // come (or with no time: in none) are let go.
                     if token % 1024 == 1023 {
-                        let keep = newest_ms.saturating_sub(live.span_ms().saturating_mul(2));
+                        let keep = live.keep_from_ms();
                         let held = live.held();
                         gathered.retain(|t, g| {
                             held.contains(t)

@@ -602,14 +602,31 @@ impl Bucket {
 struct Index {
     always: Vec<(usize, usize)>,
     gated: Vec<(usize, usize)>,
-    /// (event field, automaton, the gated entry of each pattern).
-    fields: Vec<(String, aho_corasick::AhoCorasick, Vec<u32>)>,
+    /// Per event field holding gated literals: the automaton.
+    fields: Vec<FieldLiterals>,
+}
+
+/// The gated literals looked for in one event field: the overlapping
+/// automaton that finds each one present, and the gated entries each opens.
+/// A few literals also get a vectorized searcher (Teddy) that tells whether
+/// any is present at all, much faster than the overlapping walk; the walk
+/// runs only on the values it finds one in (few: these literals are rare in
+/// real logs, such as Mimikatz's keywords over each event's whole text).
+#[derive(Debug)]
+struct FieldLiterals {
+    field: String,
+    automaton: aho_corasick::AhoCorasick,
+    any: Option<aho_corasick::packed::Searcher>,
+    owners: Vec<Vec<u32>>,
 }
 
 impl Index {
     fn new(entries: &[(usize, usize)], rules: &[Planned]) -> Self {
         let mut b = Index::default();
-        let mut lits: HashMap<String, (Vec<String>, Vec<u32>)> = HashMap::new();
+        // Per event field: each distinct literal once, with the gated
+        // entries it opens (many rules share a literal, such as an image
+        // name: the automaton reports it once, not once per rule).
+        let mut lits: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
         for &(i, j) in entries {
             let p = &rules[i];
             match &p.necessary {
@@ -620,24 +637,39 @@ impl Index {
                     let rename = &p.routes[j].rename;
                     for (field, lit) in n {
                         let f = rename.get(field).unwrap_or(field);
-                        let e = lits.entry(f.clone()).or_default();
-                        e.0.push(lit.clone());
-                        e.1.push(g);
+                        let owners = lits.entry(f.clone()).or_default().entry(lit.clone());
+                        let owners = owners.or_default();
+                        if owners.last() != Some(&g) {
+                            owners.push(g);
+                        }
                     }
                 }
             }
         }
         let mut fields: Vec<_> = lits.into_iter().collect();
         fields.sort_by(|a, b| a.0.cmp(&b.0));
-        for (field, (pats, owners)) in fields {
+        for (field, by_lit) in fields {
+            let mut by_lit: Vec<_> = by_lit.into_iter().collect();
+            by_lit.sort_unstable();
             let built = aho_corasick::AhoCorasick::builder()
                 .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(&pats);
+                .build(by_lit.iter().map(|(lit, _)| lit));
+            // Teddy's own limit is 64 literals; past it the packed searcher
+            // falls back to Rabin-Karp, no faster than the automaton.
+            let any = (by_lit.len() <= 64)
+                .then(|| aho_corasick::packed::Searcher::new(by_lit.iter().map(|(lit, _)| lit)))
+                .flatten();
+            let owners: Vec<Vec<u32>> = by_lit.into_iter().map(|(_, o)| o).collect();
             match built {
-                Ok(ac) => b.fields.push((field, ac, owners)),
+                Ok(automaton) => b.fields.push(FieldLiterals {
+                    field,
+                    automaton,
+                    any,
+                    owners,
+                }),
                 // An automaton too large to build: its rules run always.
                 Err(_) => {
-                    let mut owners = owners;
+                    let mut owners: Vec<u32> = owners.into_iter().flatten().collect();
                     owners.sort_unstable();
                     owners.dedup();
                     b.always.extend(owners.iter().map(|&g| b.gated[g as usize]));
@@ -656,10 +688,21 @@ impl Index {
             return;
         }
         let mut on = vec![false; self.gated.len()];
-        for (field, ac, owners) in &self.fields {
+        for FieldLiterals {
+            field,
+            automaton,
+            any,
+            owners,
+        } in &self.fields
+        {
             let mut mark = |v: &str| {
-                for m in ac.find_overlapping_iter(v) {
-                    on[owners[m.pattern().as_usize()] as usize] = true;
+                if any.as_ref().is_some_and(|any| any.find(v).is_none()) {
+                    return;
+                }
+                for m in automaton.find_overlapping_iter(v) {
+                    for &g in &owners[m.pattern().as_usize()] {
+                        on[g as usize] = true;
+                    }
                 }
             };
             if field == yagura_sigma::ANY_FIELD {

@@ -558,6 +558,8 @@ pub struct SigmaPlan {
     by_channel: HashMap<String, Bucket>,
     /// Windows routes with no channel: every Windows event.
     any: Bucket,
+    /// Those of their rules that require EventIDs, by EventID.
+    any_by_id: HashMap<u32, Bucket>,
     /// Linux services' routes: every syslog line, every audit record,
     /// syslog lines by program (case-folded) and by facility.
     syslog: Bucket,
@@ -723,6 +725,16 @@ impl Index {
                 .map(|(e, _)| *e),
         );
     }
+}
+
+/// The EventIDs a rule requires (see [`yagura_sigma::Compiled::required_values`]),
+/// when each is a number as the events' are read (`None` otherwise: the
+/// rule runs on every EventID of its routes).
+fn required_event_ids(c: &yagura_sigma::Compiled) -> Option<Vec<u32>> {
+    c.required_values("EventID")?
+        .iter()
+        .map(|v| v.parse::<u32>().ok())
+        .collect()
 }
 
 /// A routing table's key: a channel, program or facility case-folded as
@@ -937,8 +949,22 @@ impl SigmaPlan {
         let (mut syslog, mut audit) = (Vec::new(), Vec::new());
         let mut by_program: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
         let mut by_facility: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut any_by_id: HashMap<u32, Vec<(usize, usize)>> = HashMap::new();
         for (i, p) in planned.iter().enumerate() {
+            // The EventIDs the rule itself requires (`EventID: 4634`): it is
+            // indexed under those too, not run on every event of its channel.
+            let required = required_event_ids(&p.compiled);
             for (j, route) in p.routes.iter().enumerate() {
+                let required = required
+                    .as_ref()
+                    .filter(|_| !route.rename.contains_key("EventID"));
+                let event_ids = match (&route.event_ids, required) {
+                    (Some(ids), Some(req)) => {
+                        Some(ids.iter().copied().filter(|id| req.contains(id)).collect())
+                    }
+                    (Some(ids), None) => Some(ids.clone()),
+                    (None, req) => req.cloned(),
+                };
                 match route.log {
                     Some(sources::Log::Audit) => audit.push((i, j)),
                     Some(sources::Log::Syslog)
@@ -954,12 +980,19 @@ impl SigmaPlan {
                             by_facility.entry(route_key(f)).or_default().push((i, j));
                         }
                     }
-                    None if route.channels.is_empty() => any.push((i, j)),
+                    None if route.channels.is_empty() => match &event_ids {
+                        Some(ids) => {
+                            for &id in ids {
+                                any_by_id.entry(id).or_default().push((i, j));
+                            }
+                        }
+                        None => any.push((i, j)),
+                    },
                     None => {}
                 }
                 for ch in &route.channels {
                     let ch = route_key(ch);
-                    match &route.event_ids {
+                    match &event_ids {
                         Some(ids) => {
                             let by_id = by_event.entry(ch).or_default();
                             for &id in ids {
@@ -984,6 +1017,7 @@ impl SigmaPlan {
                 .collect(),
             by_channel: buckets(by_channel),
             any: Bucket::new(any),
+            any_by_id: buckets(any_by_id),
             syslog: Bucket::new(syslog),
             audit: Bucket::new(audit),
             by_program: buckets(by_program),
@@ -1060,14 +1094,29 @@ impl SigmaPlan {
             Origin::Windows | Origin::Syslog => event.folded("Channel"),
             _ => None,
         };
-        let eid = event
-            .field("EventID")
-            .and_then(|e| e.trim().parse::<u32>().ok());
+        // Every EventID the event gives (one, but for a JSON event that
+        // repeats it), as the rules' `EventID` items test every value.
+        let mut eids = Vec::new();
+        event.any_of("EventID", &mut |e| {
+            if let Ok(id) = e.trim().parse::<u32>() {
+                eids.push(id);
+            }
+            false
+        });
+        if origin == Origin::Windows {
+            for id in &eids {
+                if let Some(b) = self.any_by_id.get(id) {
+                    b.candidates(&self.rules, event, &mut candidates);
+                }
+            }
+        }
         if let Some(ch) = &channel {
-            if let Some(id) = eid
-                && let Some(b) = self.by_event.get(&**ch).and_then(|by_id| by_id.get(&id))
-            {
-                b.candidates(&self.rules, event, &mut candidates);
+            if let Some(by_id) = self.by_event.get(&**ch) {
+                for id in &eids {
+                    if let Some(b) = by_id.get(id) {
+                        b.candidates(&self.rules, event, &mut candidates);
+                    }
+                }
             }
             if let Some(b) = self.by_channel.get(&**ch) {
                 b.candidates(&self.rules, event, &mut candidates);
@@ -1288,6 +1337,48 @@ mod tests {
         .to_string();
         p.detect(&sec, &mut out).expect("JSON");
         assert_eq!(out.len(), 2);
+    }
+
+    #[test]
+    fn a_rule_is_indexed_under_the_event_ids_it_requires() {
+        let logoff = plan(
+            "title: logoff\nlevel: low\nlogsource: {product: windows, service: security}\ndetection:\n  sel:\n    EventID: [4634, 4647]\n  condition: sel\n",
+        );
+        // Under its two EventIDs, not run on every Security event.
+        assert!(logoff.by_channel.is_empty());
+        let mut ids: Vec<u32> = logoff.by_event["security"].keys().copied().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [4634, 4647]);
+        let event = |channel: &str, eid: serde_json::Value| {
+            serde_json::json!({"Event": {"System": {"EventID": eid, "Channel": channel}}})
+                .to_string()
+        };
+        let hits = |p: &SigmaPlan, rec: &str| {
+            let mut out = Vec::new();
+            p.detect(rec, &mut out).expect("JSON");
+            out.len()
+        };
+        assert_eq!(hits(&logoff, &event("Security", 4634.into())), 1);
+        assert_eq!(hits(&logoff, &event("Security", 4647.into())), 1);
+        assert_eq!(hits(&logoff, &event("Security", 4624.into())), 0);
+        assert_eq!(hits(&logoff, &event("System", 4634.into())), 0);
+        // With the qualifiers EVTX gives some EventIDs.
+        let qualified = serde_json::json!({"#attributes": {"Qualifiers": 16384}, "#text": 4647});
+        assert_eq!(hits(&logoff, &event("Security", qualified)), 1);
+        // A rule of every Windows channel, by its EventID alone.
+        let any = plan(
+            "title: 4624\nlevel: low\nlogsource: {product: windows}\ndetection:\n  sel:\n    EventID: 4624\n  condition: sel\n",
+        );
+        assert!(any.any.entries.is_empty());
+        assert_eq!(hits(&any, &event("Security", 4624.into())), 1);
+        assert_eq!(hits(&any, &event("Application", 4624.into())), 1);
+        assert_eq!(hits(&any, &event("Security", 4625.into())), 0);
+        // Its category's EventID and the rule's, both: none in common, no
+        // event can reach it.
+        let neither = plan(
+            "title: x\nlevel: low\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel:\n    EventID: 3\n    Image|endswith: '\\x.exe'\n  condition: sel\n",
+        );
+        assert!(neither.by_event.values().all(HashMap::is_empty));
     }
 
     #[test]

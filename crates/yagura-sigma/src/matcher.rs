@@ -738,6 +738,24 @@ impl Item {
         Some(lits)
     }
 
+    /// The values one of which the field equals (folded unless `cased`)
+    /// whenever the item matches: its patterns, when each is an exact
+    /// value (`None` otherwise).
+    fn exact_values(&self) -> Option<Vec<String>> {
+        let Test::Str { pats, all, .. } = &self.test else {
+            return None;
+        };
+        if *all && pats.len() > 1 {
+            return None;
+        }
+        pats.iter()
+            .map(|p| match p {
+                Pattern::Eq(l) => Some(l.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn matches(&self, event: &dyn Event) -> bool {
         if let Test::Str {
             pats,
@@ -799,6 +817,23 @@ fn union(parts: impl Iterator<Item = Option<Necessary>>) -> Option<Necessary> {
     out.sort();
     out.dedup();
     Some(out)
+}
+
+/// Every part's values (`None` when one part has none).
+fn union_values(parts: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for p in parts {
+        out.extend(p?);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}
+
+/// Of parts that must all hold, the one requiring the fewest values (any
+/// one is a necessary condition; `None` when none requires any).
+fn fewest(parts: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+    parts.flatten().min_by_key(Vec::len)
 }
 
 impl Compiled {
@@ -864,6 +899,46 @@ impl Compiled {
                 .iter()
                 .fold(None, |b, p| better(b, self.necessary_of(p, weak))),
             Condition::Or(parts) => union(parts.iter().map(|p| self.necessary_of(p, weak))),
+        }
+    }
+
+    /// The values one of which `field` must equal for the rule to match
+    /// (`None`: the rule can match without one, or with another): the
+    /// exact values its condition requires of the field on every way it
+    /// can hold, such as a rule's `EventID: [4634, 4647]`. An engine that
+    /// sorts events by that field runs the rule only on those values.
+    /// Each is as the matcher compares it (case-folded unless `cased`), and
+    /// an event value with trailing spaces also equals it.
+    pub fn required_values(&self, field: &str) -> Option<Vec<String>> {
+        self.required_of(&self.condition, field)
+    }
+
+    fn required_sel(&self, i: usize, field: &str) -> Option<Vec<String>> {
+        match self.selections.get(i)? {
+            // Each map is one way to match: every one must require it.
+            Sel::Maps(maps) if !maps.is_empty() => union_values(maps.iter().map(|m| {
+                m.iter()
+                    .filter(|it| it.field == field)
+                    .find_map(Item::exact_values)
+            })),
+            _ => None,
+        }
+    }
+
+    fn required_of(&self, c: &Condition, field: &str) -> Option<Vec<String>> {
+        match c {
+            Condition::Ident(i) => self.required_sel(*i, field),
+            Condition::Of(Quantifier::One, ids) if !ids.is_empty() => {
+                union_values(ids.iter().map(|&i| self.required_sel(i, field)))
+            }
+            Condition::Of(Quantifier::All, ids) => {
+                fewest(ids.iter().map(|&i| self.required_sel(i, field)))
+            }
+            Condition::And(parts) => fewest(parts.iter().map(|p| self.required_of(p, field))),
+            Condition::Or(parts) if !parts.is_empty() => {
+                union_values(parts.iter().map(|p| self.required_of(p, field)))
+            }
+            _ => None,
         }
     }
 
@@ -972,6 +1047,46 @@ mod tests {
         let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n{detection}");
         let r = crate::load(&text).remove(0).expect("valid rule");
         Compiled::new(&r).expect("compiles")
+    }
+
+    #[test]
+    fn required_values_follow_the_condition() {
+        let ids = |d: &str| rule(d).required_values("EventID");
+        let v = |xs: &[&str]| Some(xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>());
+        // A list, and each selection of `1 of` its own.
+        assert_eq!(
+            ids("  sel:\n    EventID: [4647, 4634]\n  condition: sel\n"),
+            v(&["4634", "4647"])
+        );
+        assert_eq!(
+            ids(
+                "  s_a:\n    EventID: 517\n    Provider_Name: Security\n  s_b:\n    EventID: 1102\n  condition: 1 of s_*\n"
+            ),
+            v(&["1102", "517"])
+        );
+        // A list of maps: each map names its own.
+        assert_eq!(
+            ids("  sel:\n    - EventID: 1\n      X: a\n    - EventID: 2\n  condition: sel\n"),
+            v(&["1", "2"])
+        );
+        // `and`: either side is enough; `not` adds nothing.
+        assert_eq!(
+            ids(
+                "  sel:\n    EventID: [1, 2, 3]\n  only:\n    EventID: 2\n  filter:\n    EventID: 3\n  condition: sel and only and not filter\n"
+            ),
+            v(&["2"])
+        );
+        // No exact value on some way to match: none.
+        for d in [
+            "  sel:\n    EventID|contains: '46'\n  condition: sel\n",
+            "  sel:\n    - EventID: 1\n    - X: a\n  condition: sel\n",
+            "  a:\n    EventID: 1\n  b:\n    X: a\n  condition: a or b\n",
+            "  a:\n    EventID: 1\n  condition: not a\n",
+            "  k:\n    - '4624'\n  condition: k\n",
+            "  sel:\n    EventID: '46*'\n  condition: sel\n",
+        ] {
+            assert_eq!(ids(d), None, "{d}");
+        }
     }
 
     #[test]

@@ -410,7 +410,8 @@ impl RuleFilter {
 pub struct Planned {
     /// Where it was read from.
     pub source: String,
-    /// The rule.
+    /// The rule, but for its search identifiers (`detection.selections`):
+    /// compiled into its matcher, they are not kept.
     pub rule: yagura_sigma::Rule,
     compiled: yagura_sigma::Compiled,
     /// Meta-filters that apply: each must hold too.
@@ -888,6 +889,8 @@ impl SigmaPlan {
                 .map_err(|e| Left::Skipped(source.clone(), who.clone(), e))?;
             let compiled = yagura_sigma::Compiled::new(&rule)
                 .map_err(|e| Left::Skipped(source.clone(), who, e))?;
+            let mut rule = rule;
+            rule.detection.selections = Vec::new();
             Ok(Planned {
                 source,
                 rule,

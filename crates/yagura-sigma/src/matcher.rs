@@ -72,7 +72,10 @@ enum Pattern {
     Eq(String),
     Starts(String),
     Ends(String),
-    Contains(memchr::memmem::Finder<'static>),
+    /// Boxed: a finder is hundreds of bytes, and a pattern of every other
+    /// kind would be as large (SigmaHQ's Windows rules hold tens of
+    /// thousands of patterns).
+    Contains(Box<memchr::memmem::Finder<'static>>),
     Glob(Vec<C>),
 }
 
@@ -95,9 +98,9 @@ impl Pattern {
             [P::Lit(l)] => Pattern::Eq(text(l)),
             [P::Lit(l), P::Any] => Pattern::Starts(text(l)),
             [P::Any, P::Lit(l)] => Pattern::Ends(text(l)),
-            [P::Any, P::Lit(l), P::Any] => {
-                Pattern::Contains(memchr::memmem::Finder::new(text(l).as_bytes()).into_owned())
-            }
+            [P::Any, P::Lit(l), P::Any] => Pattern::Contains(Box::new(
+                memchr::memmem::Finder::new(text(l).as_bytes()).into_owned(),
+            )),
             _ => Pattern::Glob(
                 merged
                     .iter()
@@ -1047,6 +1050,15 @@ mod tests {
         let text = format!("title: t\nlogsource: {{product: windows}}\ndetection:\n{detection}");
         let r = crate::load(&text).remove(0).expect("valid rule");
         Compiled::new(&r).expect("compiles")
+    }
+
+    #[test]
+    fn a_pattern_is_small() {
+        assert!(
+            std::mem::size_of::<Pattern>() <= 32,
+            "{}",
+            std::mem::size_of::<Pattern>()
+        );
     }
 
     #[test]

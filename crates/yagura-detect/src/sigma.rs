@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
 
@@ -509,6 +510,10 @@ pub fn load_rules(
         // At most one byte past the limit is read, to know it is passed.
         let mut bytes = Vec::new();
         let read = std::fs::File::open(&f).and_then(|file| {
+            // Sized from the file's length, so that it is read in one call,
+            // not by doubling from a probe.
+            let len = file.metadata().map_or(0, |m| m.len()).min(max_bytes) as usize;
+            bytes.reserve_exact(len + 1);
             std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
         });
         if read.is_ok() && bytes.len() as u64 > max_bytes {
@@ -568,6 +573,8 @@ pub struct SigmaPlan {
     by_program: HashMap<String, Bucket>,
     by_facility: HashMap<String, Bucket>,
     names: SigmaNames,
+    /// The buckets' literal searchers, shared among them.
+    automata: Automata,
 }
 
 /// The rules one kind of event meets, `(rule, route)` each, indexed the
@@ -588,13 +595,59 @@ impl Bucket {
     }
 
     /// The entries `event` may match, pushed onto `out`.
-    fn candidates(&self, rules: &[Planned], event: &SigmaEvent, out: &mut Vec<(usize, usize)>) {
+    fn candidates(&self, plan: &SigmaPlan, event: &SigmaEvent, out: &mut Vec<(usize, usize)>) {
         if self.entries.is_empty() {
             return;
         }
         self.index
-            .get_or_init(|| Index::new(&self.entries, rules))
+            .get_or_init(|| Index::new(&self.entries, &plan.rules, &plan.automata))
             .candidates(event, out);
+    }
+}
+
+/// The searchers over one set of literals, built once for every bucket
+/// that looks for the same set in some field: process creation's Sysmon
+/// and Security buckets share their `CommandLine` literals, and a Sysmon
+/// `Image`'s are a 4688's `NewProcessName`'s.
+#[derive(Debug, Default)]
+struct Automata(Mutex<HashMap<Vec<String>, Arc<OnceLock<Option<Arc<Searchers>>>>>>);
+
+/// The overlapping automaton that finds each literal present, and for a
+/// few literals a vectorized searcher (Teddy) that tells whether any is
+/// present at all, much faster than the overlapping walk: the walk runs
+/// only on the values it finds one in (few: these literals are rare in
+/// real logs, such as Mimikatz's keywords over each event's whole text).
+#[derive(Debug)]
+struct Searchers {
+    automaton: aho_corasick::AhoCorasick,
+    any: Option<aho_corasick::packed::Searcher>,
+}
+
+impl Automata {
+    /// The searchers over `lits` (sorted), `None` when too large to build.
+    fn of(&self, lits: &[&str]) -> Option<Arc<Searchers>> {
+        let cell = {
+            let mut m = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let key: Vec<String> = lits.iter().map(|l| (*l).to_owned()).collect();
+            m.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| {
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .build(lits)
+                .ok()?;
+            // Teddy's own limit is 64 literals; past it the packed
+            // searcher falls back to Rabin-Karp, no faster than the
+            // automaton.
+            let any = (lits.len() <= 64)
+                .then(|| aho_corasick::packed::Searcher::new(lits))
+                .flatten();
+            Some(Arc::new(Searchers { automaton, any }))
+        })
+        .clone()
     }
 }
 
@@ -605,26 +658,21 @@ impl Bucket {
 struct Index {
     always: Vec<(usize, usize)>,
     gated: Vec<(usize, usize)>,
-    /// Per event field holding gated literals: the automaton.
+    /// Per event field holding gated literals: the searchers.
     fields: Vec<FieldLiterals>,
 }
 
-/// The gated literals looked for in one event field: the overlapping
-/// automaton that finds each one present, and the gated entries each opens.
-/// A few literals also get a vectorized searcher (Teddy) that tells whether
-/// any is present at all, much faster than the overlapping walk; the walk
-/// runs only on the values it finds one in (few: these literals are rare in
-/// real logs, such as Mimikatz's keywords over each event's whole text).
+/// The gated literals looked for in one event field: their searchers, and
+/// the gated entries each literal opens.
 #[derive(Debug)]
 struct FieldLiterals {
     field: String,
-    automaton: aho_corasick::AhoCorasick,
-    any: Option<aho_corasick::packed::Searcher>,
+    searchers: Arc<Searchers>,
     owners: Vec<Vec<u32>>,
 }
 
 impl Index {
-    fn new(entries: &[(usize, usize)], rules: &[Planned]) -> Self {
+    fn new(entries: &[(usize, usize)], rules: &[Planned], automata: &Automata) -> Self {
         let mut b = Index::default();
         // Per event field: each distinct literal once, with the gated
         // entries it opens (many rules share a literal, such as an image
@@ -654,24 +702,17 @@ impl Index {
         for (field, by_lit) in fields {
             let mut by_lit: Vec<_> = by_lit.into_iter().collect();
             by_lit.sort_unstable();
-            let built = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(by_lit.iter().map(|(lit, _)| lit));
-            // Teddy's own limit is 64 literals; past it the packed searcher
-            // falls back to Rabin-Karp, no faster than the automaton.
-            let any = (by_lit.len() <= 64)
-                .then(|| aho_corasick::packed::Searcher::new(by_lit.iter().map(|(lit, _)| lit)))
-                .flatten();
+            let lits: Vec<&str> = by_lit.iter().map(|(lit, _)| lit.as_str()).collect();
+            let built = automata.of(&lits);
             let owners: Vec<Vec<u32>> = by_lit.into_iter().map(|(_, o)| o).collect();
             match built {
-                Ok(automaton) => b.fields.push(FieldLiterals {
+                Some(searchers) => b.fields.push(FieldLiterals {
                     field,
-                    automaton,
-                    any,
+                    searchers,
                     owners,
                 }),
                 // An automaton too large to build: its rules run always.
-                Err(_) => {
+                None => {
                     let mut owners: Vec<u32> = owners.into_iter().flatten().collect();
                     owners.sort_unstable();
                     owners.dedup();
@@ -693,16 +734,19 @@ impl Index {
         let mut on = vec![false; self.gated.len()];
         for FieldLiterals {
             field,
-            automaton,
-            any,
+            searchers,
             owners,
         } in &self.fields
         {
             let mut mark = |v: &str| {
-                if any.as_ref().is_some_and(|any| any.find(v).is_none()) {
+                if searchers
+                    .any
+                    .as_ref()
+                    .is_some_and(|any| any.find(v).is_none())
+                {
                     return;
                 }
-                for m in automaton.find_overlapping_iter(v) {
+                for m in searchers.automaton.find_overlapping_iter(v) {
                     for &g in &owners[m.pattern().as_usize()] {
                         on[g as usize] = true;
                     }
@@ -1027,6 +1071,7 @@ impl SigmaPlan {
             by_facility: buckets(by_facility),
             rules: planned,
             names,
+            automata: Automata::default(),
         };
         (plan, report)
     }
@@ -1076,19 +1121,19 @@ impl SigmaPlan {
         let mut candidates: Vec<(usize, usize)> = Vec::new();
         let origin = event.origin();
         match origin {
-            Origin::Windows => self.any.candidates(&self.rules, event, &mut candidates),
+            Origin::Windows => self.any.candidates(self, event, &mut candidates),
             Origin::Syslog => {
-                self.syslog.candidates(&self.rules, event, &mut candidates);
+                self.syslog.candidates(self, event, &mut candidates);
                 for (field, table) in [
                     ("Program", &self.by_program),
                     ("syslog.facility", &self.by_facility),
                 ] {
                     if let Some(b) = event.folded(field).and_then(|p| table.get(&*p)) {
-                        b.candidates(&self.rules, event, &mut candidates);
+                        b.candidates(self, event, &mut candidates);
                     }
                 }
             }
-            Origin::Audit => self.audit.candidates(&self.rules, event, &mut candidates),
+            Origin::Audit => self.audit.candidates(self, event, &mut candidates),
             Origin::Other => return,
         }
         // Channels: Windows events, and Sysmon for Linux's in syslog; the
@@ -1109,7 +1154,7 @@ impl SigmaPlan {
         if origin == Origin::Windows {
             for id in &eids {
                 if let Some(b) = self.any_by_id.get(id) {
-                    b.candidates(&self.rules, event, &mut candidates);
+                    b.candidates(self, event, &mut candidates);
                 }
             }
         }
@@ -1117,12 +1162,12 @@ impl SigmaPlan {
             if let Some(by_id) = self.by_event.get(&**ch) {
                 for id in &eids {
                     if let Some(b) = by_id.get(id) {
-                        b.candidates(&self.rules, event, &mut candidates);
+                        b.candidates(self, event, &mut candidates);
                     }
                 }
             }
             if let Some(b) = self.by_channel.get(&**ch) {
-                b.candidates(&self.rules, event, &mut candidates);
+                b.candidates(self, event, &mut candidates);
             }
         }
         candidates.sort_unstable();

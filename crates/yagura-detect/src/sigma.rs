@@ -610,7 +610,11 @@ impl Bucket {
 /// and Security buckets share their `CommandLine` literals, and a Sysmon
 /// `Image`'s are a 4688's `NewProcessName`'s.
 #[derive(Debug, Default)]
-struct Automata(Mutex<HashMap<Vec<String>, Arc<OnceLock<Option<Arc<Searchers>>>>>>);
+struct Automata(Mutex<HashMap<Vec<String>, Arc<Built>>>);
+
+/// One literal set's searchers, once a thread has built them (`None`: too
+/// large to build).
+type Built = OnceLock<Option<Arc<Searchers>>>;
 
 /// The overlapping automaton that finds each literal present, and for a
 /// few literals a vectorized searcher (Teddy) that tells whether any is

@@ -251,7 +251,7 @@ impl<'a> Parser<'_, 'a> {
             self.nothing_further_in(cont)?;
             return Some(v);
         }
-        let (body, comment) = match text.find(" #") {
+        let (body, comment) = match find_pair(text, b' ', b'#') {
             Some(i) => (&text[..i], true),
             None => (text, false),
         };
@@ -260,7 +260,7 @@ impl<'a> Parser<'_, 'a> {
             if l.text.is_empty() || l.indent <= cont || l.text.starts_with('#') {
                 break;
             }
-            if l.text.starts_with(INDICATORS) || l.text.contains(" #") {
+            if l.text.starts_with(INDICATORS) || find_pair(l.text, b' ', b'#').is_some() {
                 return None;
             }
             let t = s.to_mut();
@@ -525,7 +525,8 @@ fn plain(s: &str) -> Option<Yaml> {
         // (`-x` and `:\Temp\` are plain text.)
         return None;
     }
-    if s.contains(": ") || s.ends_with(':') || s.contains(" #") {
+    if find_pair(s, b':', b' ').is_some() || s.ends_with(':') || find_pair(s, b' ', b'#').is_some()
+    {
         return None;
     }
     if first == b'.' {
@@ -741,9 +742,32 @@ impl Flow<'_> {
     }
 }
 
+/// Where the two bytes `a` `b` first stand together in `s` (at `a`): as
+/// `s.find` with a two-byte needle, without building a searcher per call.
+fn find_pair(s: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = s.as_bytes();
+    memchr::memchr_iter(a, bytes).find(|&i| bytes.get(i + 1) == Some(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pair_is_found_where_str_find_finds_it() {
+        for (s, a, b) in [
+            ("a # b", b' ', b'#'),
+            ("a#b # c", b' ', b'#'),
+            ("key: value", b':', b' '),
+            (r"C:\x: y", b':', b' '),
+            ("none here", b':', b' '),
+            ("é #", b' ', b'#'),
+            ("trailing ", b' ', b'#'),
+        ] {
+            let needle: String = [char::from(a), char::from(b)].iter().collect();
+            assert_eq!(find_pair(s, a, b), s.find(&needle), "{s:?}");
+        }
+    }
 
     /// The fast reading, when it answers, is the full parser's.
     fn same(text: &str) -> bool {

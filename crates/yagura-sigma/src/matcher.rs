@@ -812,18 +812,10 @@ fn better(a: Option<Necessary>, b: Option<Necessary>) -> Option<Necessary> {
     }
 }
 
-fn union(parts: impl Iterator<Item = Option<Necessary>>) -> Option<Necessary> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend(p?);
-    }
-    out.sort();
-    out.dedup();
-    Some(out)
-}
-
-/// Every part's values (`None` when one part has none).
-fn union_values(parts: impl Iterator<Item = Option<Vec<String>>>) -> Option<Vec<String>> {
+/// Every part's items, sorted and once each (`None` when one part has
+/// none): the necessary literals, or required values, of parts one of
+/// which holds.
+fn union<T: Ord>(parts: impl Iterator<Item = Option<Vec<T>>>) -> Option<Vec<T>> {
     let mut out = Vec::new();
     for p in parts {
         out.extend(p?);
@@ -919,7 +911,7 @@ impl Compiled {
     fn required_sel(&self, i: usize, field: &str) -> Option<Vec<String>> {
         match self.selections.get(i)? {
             // Each map is one way to match: every one must require it.
-            Sel::Maps(maps) if !maps.is_empty() => union_values(maps.iter().map(|m| {
+            Sel::Maps(maps) if !maps.is_empty() => union(maps.iter().map(|m| {
                 m.iter()
                     .filter(|it| it.field == field)
                     .find_map(Item::exact_values)
@@ -932,14 +924,14 @@ impl Compiled {
         match c {
             Condition::Ident(i) => self.required_sel(*i, field),
             Condition::Of(Quantifier::One, ids) if !ids.is_empty() => {
-                union_values(ids.iter().map(|&i| self.required_sel(i, field)))
+                union(ids.iter().map(|&i| self.required_sel(i, field)))
             }
             Condition::Of(Quantifier::All, ids) => {
                 fewest(ids.iter().map(|&i| self.required_sel(i, field)))
             }
             Condition::And(parts) => fewest(parts.iter().map(|p| self.required_of(p, field))),
             Condition::Or(parts) if !parts.is_empty() => {
-                union_values(parts.iter().map(|p| self.required_of(p, field)))
+                union(parts.iter().map(|p| self.required_of(p, field)))
             }
             _ => None,
         }

@@ -1053,6 +1053,96 @@ mod tests {
         );
     }
 
+    /// A selection's body for the property below: a map, or a list of
+    /// maps, of items on `EventID` and `X`.
+    fn selection_yaml(maps: &[Vec<usize>]) -> String {
+        const ITEMS: [&str; 6] = [
+            "EventID: 1",
+            "EventID: [2, 3]",
+            "EventID|contains: '1'",
+            "X: a",
+            "X|contains: b",
+            "EventID: '4 '",
+        ];
+        let map = |items: &[usize], lead: &str| {
+            let mut out = String::new();
+            let mut keys = Vec::new();
+            for &i in items {
+                let item = ITEMS[i % ITEMS.len()];
+                // A key once per map (YAML refuses repeated keys).
+                let key = item.split(':').next().unwrap_or(item);
+                if keys.contains(&key) {
+                    continue;
+                }
+                if keys.is_empty() {
+                    out.push_str(lead);
+                } else {
+                    out.push_str(&" ".repeat(lead.len()));
+                }
+                keys.push(key);
+                out.push_str(item);
+                out.push('\n');
+            }
+            out
+        };
+        match maps {
+            [one] if !one.is_empty() => map(one, "    "),
+            _ => maps
+                .iter()
+                .filter(|m| !m.is_empty())
+                .map(|m| map(m, "    - "))
+                .collect(),
+        }
+    }
+
+    proptest::proptest! {
+        /// Whenever a rule matches an event, the event's `EventID` (less
+        /// trailing spaces) is one of the values the rule requires of it,
+        /// if it requires any: an engine that routes by them loses nothing.
+        #[test]
+        fn a_rule_matches_only_events_with_a_required_value(
+            sels in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(0usize..6, 1..3), 1..3),
+                3,
+            ),
+            cond in 0usize..9,
+            eid in 0usize..7,
+            x in 0usize..3,
+        ) {
+            let condition = [
+                "s0",
+                "s0 and s1",
+                "s0 or s1",
+                "1 of s*",
+                "all of s*",
+                "s0 and not s1",
+                "(s0 or s1) and s2",
+                "not s0",
+                "s0 and (s1 or not s2)",
+            ][cond];
+            let mut d = String::new();
+            for (i, maps) in sels.iter().enumerate() {
+                d.push_str(&format!("  s{i}:\n{}", selection_yaml(maps)));
+            }
+            d.push_str(&format!("  condition: {condition}\n"));
+            let r = rule(&d);
+            let eid = ["1", "2", "3", "4", "4 ", " 2", "12"][eid];
+            let mut pairs = vec![("EventID", eid)];
+            if x > 0 {
+                pairs.push(("X", ["a", "ab"][x - 1]));
+            }
+            if let Some(values) = r.required_values("EventID")
+                && r.matches(&ev(&pairs))
+            {
+                let e = eid.trim_end_matches(' ');
+                proptest::prop_assert!(
+                    values.iter().any(|v| v == e || v.trim_end_matches(' ') == e),
+                    "{d}: {eid:?} not in {values:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn required_values_follow_the_condition() {
         let ids = |d: &str| rule(d).required_values("EventID");

@@ -75,8 +75,29 @@ enum Pattern {
     /// Boxed: a finder is hundreds of bytes, and a pattern of every other
     /// kind would be as large (SigmaHQ's Windows rules hold tens of
     /// thousands of patterns).
-    Contains(Box<memchr::memmem::Finder<'static>>),
+    Contains(Box<Needle>),
     Glob(Vec<C>),
+}
+
+/// A substring to find, and its searcher, built the first time a value
+/// is searched for it (most rules' patterns never are in a given hunt: their
+/// log source or their literals keep events away).
+#[derive(Debug, Clone)]
+struct Needle {
+    text: String,
+    /// Boxed too: unbuilt, it takes a pointer's room, not a finder's.
+    finder: std::sync::OnceLock<Box<memchr::memmem::Finder<'static>>>,
+}
+
+impl Needle {
+    fn is_in(&self, s: &str) -> bool {
+        self.finder
+            .get_or_init(|| {
+                Box::new(memchr::memmem::Finder::new(self.text.as_bytes()).into_owned())
+            })
+            .find(s.as_bytes())
+            .is_some()
+    }
 }
 
 impl Pattern {
@@ -98,9 +119,10 @@ impl Pattern {
             [P::Lit(l)] => Pattern::Eq(text(l)),
             [P::Lit(l), P::Any] => Pattern::Starts(text(l)),
             [P::Any, P::Lit(l)] => Pattern::Ends(text(l)),
-            [P::Any, P::Lit(l), P::Any] => Pattern::Contains(Box::new(
-                memchr::memmem::Finder::new(text(l).as_bytes()).into_owned(),
-            )),
+            [P::Any, P::Lit(l), P::Any] => Pattern::Contains(Box::new(Needle {
+                text: text(l),
+                finder: std::sync::OnceLock::new(),
+            })),
             _ => Pattern::Glob(
                 merged
                     .iter()
@@ -120,7 +142,7 @@ impl Pattern {
     fn literal(&self) -> Option<String> {
         let l = match self {
             Pattern::Eq(l) | Pattern::Starts(l) | Pattern::Ends(l) => l.clone(),
-            Pattern::Contains(f) => String::from_utf8_lossy(f.needle()).into_owned(),
+            Pattern::Contains(n) => n.text.clone(),
             Pattern::Glob(p) => {
                 let (mut best, mut run) = (String::new(), String::new());
                 for c in p {
@@ -159,7 +181,7 @@ impl Pattern {
             Pattern::Ends(l) => {
                 s.ends_with(l.as_str()) || (s.ends_with(' ') && unpadded().ends_with(l.as_str()))
             }
-            Pattern::Contains(f) => f.find(s.as_bytes()).is_some(),
+            Pattern::Contains(n) => n.is_in(s),
             Pattern::Glob(p) => glob(p, chars.get_or_insert_with(|| s.chars().collect())),
         }
     }

@@ -537,6 +537,9 @@ impl IndicatorIndex {
             return false;
         }
         let bytes = d.as_bytes();
+        if self.tails.is_some() && !self.tail_may_be_known(d) {
+            return false;
+        }
         // One pass from the end: where the last two labels start, and
         // whether any byte needs lowering (most domains in logs are lower
         // case already; a short byte loop is cheaper here than memchr's
@@ -571,6 +574,55 @@ impl IndicatorIndex {
             }
         }
         self.has_lower_domain_past_tails(d)
+    }
+
+    /// Whether the last two labels of a domain (no final dot) may be an
+    /// indicator domain's, read from the end up to the second dot only:
+    /// false says no indicator domain ends as it does, whatever its case,
+    /// so it hits nothing (the usual answer, had without reading the rest
+    /// of it). True when they are ASCII and their lower case passes the
+    /// quick-miss bits, or when they hold other characters (whose case and
+    /// form the full look-up settles).
+    #[inline]
+    fn tail_may_be_known(&self, d: &str) -> bool {
+        let b = d.as_bytes();
+        let mut dots = 0u8;
+        let mut at = 0usize;
+        let mut upper = false;
+        let mut i = b.len();
+        while i > 0 {
+            i -= 1;
+            let c = b[i];
+            if c >= 0x80 {
+                return true;
+            }
+            if c == b'.' {
+                dots += 1;
+                if dots == 2 {
+                    at = i + 1;
+                    break;
+                }
+            }
+            upper |= c.is_ascii_uppercase();
+        }
+        if dots == 0 {
+            // One ASCII label: no tail at all.
+            return false;
+        }
+        // After an ASCII dot: a character boundary.
+        let Some(t) = d.get(at..) else {
+            return true;
+        };
+        if upper {
+            let mut buf = [0u8; 253];
+            let Some(lower) = buf.get_mut(..t.len()) else {
+                return true;
+            };
+            lower.copy_from_slice(t.as_bytes());
+            lower.make_ascii_lowercase();
+            return std::str::from_utf8(lower).map_or(true, |l| self.tail_bits.maybe(hash_str(l)));
+        }
+        self.tail_bits.maybe(hash_str(t))
     }
 
     /// [`IndicatorIndex::has_domain`] of a lower-case ASCII domain.
@@ -915,6 +967,13 @@ pub(crate) mod tests {
                 "a.évil.evil.example",
                 "X.B.EVIL.EXAMPLE",
                 "evil.example..",
+                "Évil.EXAMPLE",
+                "x.Évil.EVIL.EXAMPLE",
+                "evil.EXAMPLE",
+                "sub.b.EVIL.example",
+                "EVIL\u{3002}EXAMPLE",
+                "evil\u{3002}example",
+                "a.b.EVIL\u{ff0e}example",
             ] {
                 assert_eq!(
                     i.has_domain(d),
@@ -937,6 +996,21 @@ pub(crate) mod tests {
     }
 
     proptest! {
+        /// A domain's yes-or-no answer (its quick miss from the last two
+        /// labels first) is its hits' for any case, dots and characters.
+        #[test]
+        fn a_domain_hits_as_its_answer_says(parts in proptest::collection::vec(0usize..16, 0..9), subdomains in proptest::bool::ANY) {
+            let mut b = IndexBuilder::new().subdomains(subdomains);
+            for (i, d) in ["evil.example", "b.evil.example", "x.co.jp", "bücher.example"].iter().enumerate() {
+                b.add(ValueKind::Domain, d, u32::try_from(i).expect("few")).expect("valid");
+            }
+            let i = b.build();
+            let pieces = ["evil", "EVIL", "Evil", "example", "EXAMPLE", "b", "x", "co", "JP", "é", "É",
+                "bücher", "BÜCHER", ".", "\u{3002}", "-"];
+            let d: String = parts.iter().map(|&k| pieces[k]).collect();
+            proptest::prop_assert_eq!(i.has_domain(&d), !i.lookup(ValueKind::Domain, &d).is_empty(), "{:?}", d);
+        }
+
         /// Longest-prefix matching agrees with a search over every network.
         #[test]
         fn longest_prefix_matches_a_full_search(

@@ -308,11 +308,71 @@ impl<'i> Prefilter<'i> {
         let Some(t) = text.get(start..end) else {
             return true;
         };
-        // An IPv4 address as it stands: what `token` would end up asking.
-        if let Some(a) = parse_v4(t) {
+        let flags = flags_of(t);
+        // An IPv4 address as it stands (digits and dots only): what
+        // `token` would end up asking.
+        if flags & !DOT == 0
+            && let Some(a) = parse_v4(t)
+        {
             return self.lookup_v4(a);
         }
-        self.candidate(t, flags_of(t))
+        match self.shortcut(t, flags) {
+            Some(hit) => hit,
+            None => self.candidate(t, flags),
+        }
+    }
+
+    /// [`Prefilter::candidate`]'s verdict on the commonest shapes of
+    /// token, reached without its general path (which reads a token again
+    /// at each step); `None` for any other shape. For each shape below the
+    /// verdict is the one the general path comes to (a property test holds
+    /// the two together):
+    /// - no `.`, `:` or `=` (and no `@`, or no email indicators), not a
+    ///   hash: nothing it holds is an address, a domain or a hash (a
+    ///   domain's email part has a dot, as every indicator domain has);
+    /// - a plain host (letters, digits, dots and the like, no `:`, `/`,
+    ///   `=` or `@`, starting and ending with a letter or digit): the
+    ///   domain look-up of it as it stands;
+    /// - a word and a path (`Mozilla/5.0`: no `:`, `=` or `@`, starting
+    ///   with a letter or digit) with no dot before its first `/`: its host
+    ///   part holds no domain or address, and misses;
+    /// - a time or the like (`2026-11-30T10:00:00Z`: a `:`, no `/`, `=` or
+    ///   `@`, starting with a letter or digit, ending with a letter other
+    ///   than a hex digit, with a character other than hex digits, dots
+    ///   and colons before its last colon): not an address, and a host
+    ///   with a colon must end in a port's digit or an IPv6 hex digit.
+    #[inline]
+    fn shortcut(&self, t: &str, flags: u8) -> Option<bool> {
+        let b = t.as_bytes();
+        let (&first, &last) = (b.first()?, b.last()?);
+        if b.len() < 3 {
+            return Some(false);
+        }
+        if flags & !HEXLETTER == 0 {
+            // Hex digits only: a hash's length or nothing.
+            return None;
+        }
+        if flags & (DOT | COLON | EQ) == 0 && (flags & AT == 0 || !self.emails) {
+            return Some(false);
+        }
+        if flags & (EQ | AT) != 0 || !first.is_ascii_alphanumeric() {
+            return None;
+        }
+        match flags & (COLON | SLASH) {
+            0 => (flags & (HEXLETTER | OTHER) != 0 && last.is_ascii_alphanumeric())
+                .then(|| self.index.has_domain(t)),
+            SLASH => {
+                let cut = memchr::memchr(b'/', b).unwrap_or(b.len());
+                memchr::memchr(b'.', &b[..cut]).is_none().then_some(false)
+            }
+            COLON => {
+                let ipish = |c: &u8| c.is_ascii_hexdigit() || *c == b'.' || *c == b':';
+                let q = b.iter().position(|c| !ipish(c)).unwrap_or(b.len());
+                let c = memchr::memrchr(b':', b).unwrap_or(0);
+                (last.is_ascii_alphabetic() && !last.is_ascii_hexdigit() && q < c).then_some(false)
+            }
+            _ => None,
+        }
     }
 
     /// Whether a token with these byte classes can be an observable (3
@@ -571,6 +631,56 @@ mod tests {
             for (line, m) in chunk.split('\n').zip(&got) {
                 proptest::prop_assert!(agree(&p, line, *m), "{:?}: marked {}", line, m);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Each shortcut's verdict on a token is the general path's, for
+        /// tokens of any shape, with and without URL and email indicators.
+        #[test]
+        fn a_shortcut_gives_the_general_verdict(parts in proptest::collection::vec(0usize..30, 0..10)) {
+            let sha = "ab".repeat(32);
+            let plain = sample(&sha, &[(ValueKind::Ipv6, "2001:db8::7")]);
+            let more = sample(&sha, &[(ValueKind::Url, "http://bad.example/x"), (ValueKind::Email, "eve@mail.example")]);
+            let pieces = ["198.51.100.7", "203.0.113.9", "evil", "EVIL", "example", ".", ":", "/", "=", "@",
+                "-", "Z", "T", "2026", "ab", "[", "]", "443", "ü", "::", "x", "0", "g", "*", "!", "2001:db8::7",
+                "http://", "mail", "1.5", &sha];
+            let t: String = parts.iter().map(|&k| pieces[k]).collect();
+            for i in [&plain, &more] {
+                let p = Prefilter::new(i).expect("exact");
+                let flags = flags_of(&t);
+                if let Some(v) = p.shortcut(&t, flags) {
+                    proptest::prop_assert_eq!(v, p.candidate(&t, flags), "{:?}", t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_shortcut_takes_the_common_shapes() {
+        let sha = "ab".repeat(32);
+        let i = sample(&sha, &[]);
+        let p = Prefilter::new(&i).expect("exact");
+        for (t, v) in [
+            ("@timestamp", Some(false)),
+            ("ws-0198.corp.example.com", Some(false)),
+            ("a.b.evil.example", Some(true)),
+            ("Mozilla/5.0", Some(false)),
+            ("2026-11-30T10:00:00.000Z", Some(false)),
+            ("evil.example/x", None),
+            ("10.0.0.1:443", None),
+            ("x=evil.example", None),
+            // An address with anything after its last colon is read.
+            ("198.51.100.7:g", None),
+            ("ab:evil.example", None),
+        ] {
+            let flags = flags_of(t);
+            assert_eq!(p.shortcut(t, flags), v, "{t}");
+            assert_eq!(
+                v.unwrap_or_else(|| p.candidate(t, flags)),
+                p.candidate(t, flags),
+                "{t}"
+            );
         }
     }
 

@@ -379,42 +379,33 @@ pub(crate) fn parse_v4(s: &str) -> Option<u32> {
     if b.len() < 7 || b.len() > 15 {
         return None;
     }
+    // Octet by octet: one to three digits (no leading zero), a dot between.
+    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9);
     let mut out = 0u32;
-    let mut octet = 0u32;
-    let mut digits = 0;
-    let mut dots = 0;
-    let mut lead_zero = false;
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                if digits == 1 && lead_zero {
-                    return None;
-                }
-                if digits == 0 {
-                    lead_zero = c == b'0';
-                }
-                octet = octet * 10 + u32::from(c - b'0');
-                digits += 1;
-                if digits > 3 || octet > 255 {
-                    return None;
-                }
+    let mut i = 0;
+    for k in 0..4 {
+        let first = digit(i)?;
+        let mut octet = u32::from(first);
+        i += 1;
+        if first != 0 {
+            for _ in 0..2 {
+                let Some(d) = digit(i) else { break };
+                octet = octet * 10 + u32::from(d);
+                i += 1;
             }
-            b'.' => {
-                if digits == 0 {
-                    return None;
-                }
-                out = out << 8 | octet;
-                octet = 0;
-                digits = 0;
-                dots += 1;
-                if dots > 3 {
-                    return None;
-                }
+            if octet > 255 {
+                return None;
             }
-            _ => return None,
+        }
+        out = out << 8 | octet;
+        if k < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
         }
     }
-    (dots == 3 && digits > 0).then_some(out << 8 | octet)
+    (i == b.len()).then_some(out)
 }
 
 /// An address in any form the standard library reads, IPv4 first, fast.
@@ -996,6 +987,28 @@ pub(crate) mod tests {
     }
 
     proptest! {
+        /// The quick IPv4 reading is the standard library's, on strings of
+        /// digits and dots and on near misses.
+        #[test]
+        fn ipv4_is_read_as_the_standard_library_reads_it(
+            octets in proptest::collection::vec(0usize..13, 3..6),
+            joins in proptest::collection::vec(0usize..4, 5),
+        ) {
+            let pieces = ["0", "1", "9", "25", "199", "255", "256", "00", "010", "1000", "999", "", "a"];
+            let dots = [".", ".", "..", ":"];
+            let mut odd = String::new();
+            for (n, &k) in octets.iter().enumerate() {
+                if n > 0 {
+                    odd.push_str(dots[joins[n - 1]]);
+                }
+                odd.push_str(pieces[k]);
+            }
+            let quad = octets.iter().take(4).map(|&k| pieces[k]).collect::<Vec<_>>().join(".");
+            for v in [odd, quad] {
+                proptest::prop_assert_eq!(parse_v4(&v), v.parse::<Ipv4Addr>().ok().map(u32::from), "{:?}", v);
+            }
+        }
+
         /// A domain's yes-or-no answer (its quick miss from the last two
         /// labels first) is its hits' for any case, dots and characters.
         #[test]

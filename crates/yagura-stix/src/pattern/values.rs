@@ -108,7 +108,9 @@ impl ValueKind {
                 .then(|| v.to_ascii_lowercase())
         };
         match self {
-            Self::Ipv4 => v.parse::<std::net::Ipv4Addr>().ok().map(|a| a.to_string()),
+            // The standard reading takes dotted quads only, each octet
+            // without a leading zero: what it takes is its own normal form.
+            Self::Ipv4 => v.parse::<std::net::Ipv4Addr>().ok().map(|_| v.to_owned()),
             Self::Ipv6 => v.parse::<std::net::Ipv6Addr>().ok().map(|a| a.to_string()),
             Self::Cidr => {
                 let (addr, prefix) = v.split_once('/')?;
@@ -441,6 +443,18 @@ mod tests {
         assert!(values("[ipv4-addr:value NOT = '1.2.3.4'] AND [url:value LIKE 'http://a%'] AND [file:name MATCHES 'x'] AND [domain-name:value != 'a.b']").is_empty());
         // A hash of the wrong length is no hash.
         assert!(values("[file:hashes.MD5 = 'abc']").is_empty());
+    }
+
+    proptest::proptest! {
+        /// Whatever dotted quad the standard reading takes is written back
+        /// the same (so an IPv4 value is its own normal form).
+        #[test]
+        fn an_ipv4_address_is_its_own_normal_form(octets in proptest::collection::vec(0usize..8, 4)) {
+            let pieces = ["0", "7", "00", "010", "199", "255", "256", " 1"];
+            let v = octets.iter().map(|&k| pieces[k]).collect::<Vec<_>>().join(".");
+            let written = v.trim().parse::<std::net::Ipv4Addr>().ok().map(|a| a.to_string());
+            proptest::prop_assert_eq!(ValueKind::Ipv4.normalize(&v), written);
+        }
     }
 
     #[test]

@@ -174,12 +174,16 @@ fn exact_form(kind: ValueKind, value: &str) -> Option<Cow<'_, str>> {
                 ValueKind::Sha256 => 64,
                 _ => 128,
             };
-            if v.len() != n || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                None
-            } else if v.bytes().any(|b| b.is_ascii_uppercase()) {
-                Some(Cow::Owned(v.to_ascii_lowercase()))
-            } else {
-                Some(Cow::Borrowed(v))
+            // One pass: hex digits only, and whether any is upper case.
+            let (mut hex, mut upper) = (v.len() == n, false);
+            for &c in v.as_bytes() {
+                hex &= c.is_ascii_hexdigit();
+                upper |= c.is_ascii_uppercase();
+            }
+            match (hex, upper) {
+                (false, _) => None,
+                (true, true) => Some(Cow::Owned(v.to_ascii_lowercase())),
+                (true, false) => Some(Cow::Borrowed(v)),
             }
         }
         ValueKind::Url
@@ -221,6 +225,11 @@ impl IndexBuilder {
         };
         let v = value.trim();
         match kind {
+            // A dotted quad (the form lists and patterns give): read
+            // quickly, as the standard reading would.
+            ValueKind::Ipv4 if let Some(a) = parse_v4(v) => {
+                self.v4.entry(a).or_default().push(handle);
+            }
             ValueKind::Ipv4 | ValueKind::Ipv6 => match v.parse::<IpAddr>().map_err(|_| bad())? {
                 IpAddr::V4(a) => self.v4.entry(u32::from(a)).or_default().push(handle),
                 IpAddr::V6(a) => match v4_of(a) {

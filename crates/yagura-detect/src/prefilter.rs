@@ -362,14 +362,15 @@ impl<'i> Prefilter<'i> {
             0 => (flags & (HEXLETTER | OTHER) != 0 && last.is_ascii_alphanumeric())
                 .then(|| self.index.has_domain(t)),
             SLASH => {
-                let cut = memchr::memchr(b'/', b).unwrap_or(b.len());
-                memchr::memchr(b'.', &b[..cut]).is_none().then_some(false)
+                // Short words: a byte loop, not memchr's vector set-up.
+                let host = b.iter().take_while(|&&c| c != b'/');
+                host.clone().all(|&c| c != b'.').then_some(false)
             }
-            COLON => {
+            COLON if last.is_ascii_alphabetic() && !last.is_ascii_hexdigit() => {
                 let ipish = |c: &u8| c.is_ascii_hexdigit() || *c == b'.' || *c == b':';
                 let q = b.iter().position(|c| !ipish(c)).unwrap_or(b.len());
-                let c = memchr::memrchr(b':', b).unwrap_or(0);
-                (last.is_ascii_alphabetic() && !last.is_ascii_hexdigit() && q < c).then_some(false)
+                let c = b.iter().rposition(|&c| c == b':').unwrap_or(0);
+                (q < c).then_some(false)
             }
             _ => None,
         }

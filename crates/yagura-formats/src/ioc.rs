@@ -11,17 +11,29 @@ use yagura_stix::{StixObject, Timestamp};
 /// gives the same indicator, so importing a list twice changes nothing.
 const NAMESPACE: Uuid = Uuid::from_u128(0x7961_6775_7261_4000_8000_696f_6373_0001);
 
+/// `raw` without white space around it and then without the quotes and
+/// angle brackets at either end (byte by byte: each is ASCII, so each cut
+/// is a character boundary).
+fn unquoted(raw: &str) -> &str {
+    let quote = |c: u8| matches!(c, b'"' | b'\'' | b'<' | b'>' | b'`');
+    let t = raw.trim();
+    let b = t.as_bytes();
+    let start = b.iter().position(|&c| !quote(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !quote(c)).map_or(start, |e| e + 1);
+    t.get(start..end).unwrap_or("")
+}
+
 /// Undoes the usual defanging: `hxxp://`, `[.]`, `(dot)`, `[@]`, `[:]` and
 /// the like, and trims quotes, brackets and white space around the value.
 pub fn refang(raw: &str) -> String {
-    let mut v = raw
-        .trim()
-        .trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | '`'))
-        .to_owned();
+    let mut v = unquoted(raw).to_owned();
     // Most values are not defanged: no bracket, space or backslash, no
     // `hxxp`/`fxp` scheme.
     let scheme = |p: &str| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
-    if !v.contains(['[', '(', '{', ' ', '\\']) && !scheme("hxxp") && !scheme("fxp") {
+    let marked = v
+        .bytes()
+        .any(|c| matches!(c, b'[' | b'(' | b'{' | b' ' | b'\\'));
+    if !marked && !scheme("hxxp") && !scheme("fxp") {
         return v;
     }
     for (from, to) in [
@@ -58,35 +70,48 @@ pub fn refang(raw: &str) -> String {
     v
 }
 
+/// Whether `v` holds white space (by bytes when it is ASCII).
+fn has_space(v: &str) -> bool {
+    if v.is_ascii() {
+        v.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b)
+    } else {
+        v.contains(char::is_whitespace)
+    }
+}
+
 fn is_domain(v: &str) -> bool {
-    let labels: Vec<&str> = v.trim_end_matches('.').split('.').collect();
-    labels.len() >= 2
-        && v.len() <= 253
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars()
+    let name = v.trim_end_matches('.');
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && if l.is_ascii() {
+                l.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+            } else {
+                l.chars()
                     .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
+            }
+    };
+    let Some((_, tld)) = name.rsplit_once('.') else {
+        return false;
+    };
+    v.len() <= 253
+        && name.split('.').all(label_ok)
+        && tld.len() >= 2
+        && tld.chars().all(char::is_alphabetic)
 }
 
 /// The kind of a (refanged) value and its normal form, if it is one of the
 /// kinds a plain list carries.
 pub fn detect(raw: &str) -> Option<(ValueKind, String)> {
     let v = refang(raw);
-    if v.is_empty() || v.contains(char::is_whitespace) && !v.contains("://") {
+    if v.is_empty() || has_space(&v) && !v.contains("://") {
         return None;
     }
-    let lower = v.to_ascii_lowercase();
-    let kind = if ["http://", "https://", "ftp://"]
-        .iter()
-        .any(|s| lower.starts_with(s))
-    {
+    let scheme = |p: &str| v.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    let kind = if ["http://", "https://", "ftp://"].iter().any(|s| scheme(s)) {
         ValueKind::Url
     } else if v.contains('/') && ValueKind::Cidr.normalize(&v).is_some() {
         ValueKind::Cidr
@@ -189,6 +214,29 @@ mod tests {
             panic!("the last line is a value");
         };
         assert_eq!((*line, value.as_str()), (60_001, "last.example"));
+    }
+
+    proptest::proptest! {
+        /// The byte-wise readings are the character-wise ones they replace:
+        /// quotes trimmed, domain labels checked.
+        #[test]
+        fn byte_wise_checks_agree_with_character_wise_ones(parts in proptest::collection::vec(0usize..16, 0..10)) {
+            let pieces = ["\"", "'", "<", ">", "`", " ", "\u{a0}", "a", "é", "-", "_", ".", "co", "xn--p1ai", "1", "\u{3000}"];
+            let s: String = parts.iter().map(|&k| pieces[k]).collect();
+            let chars = s.trim().trim_matches(|c: char| matches!(c, '"' | '\'' | '<' | '>' | '`'));
+            proptest::prop_assert_eq!(unquoted(&s), chars);
+            let labels: Vec<&str> = s.trim_end_matches('.').split('.').collect();
+            let old = labels.len() >= 2
+                && s.len() <= 253
+                && labels.iter().all(|l| {
+                    !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
+                        && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                })
+                && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic));
+            proptest::prop_assert_eq!(is_domain(&s), old, "{:?}", s);
+            let spaced = s.contains(char::is_whitespace);
+            proptest::prop_assert_eq!(has_space(&s), spaced, "{:?}", s);
+        }
     }
 
     #[test]

@@ -119,8 +119,8 @@ impl ValueKind {
                 let max = if addr.is_ipv4() { 32 } else { 128 };
                 (prefix <= max).then(|| format!("{addr}/{prefix}"))
             }
-            Self::Domain => Some(v.trim_end_matches('.').to_lowercase()),
-            Self::Email => Some(v.to_lowercase()),
+            Self::Domain => Some(lower(v.trim_end_matches('.'))),
+            Self::Email => Some(lower(v)),
             Self::Md5 => hex(32),
             Self::Sha1 => hex(40),
             Self::Sha256 => hex(64),
@@ -139,6 +139,16 @@ impl ValueKind {
             | Self::UserAccount
             | Self::UserAgent => Some(v.to_owned()),
         }
+    }
+}
+
+/// Lower case, by the ASCII table when that is all there is (the same
+/// result, without Unicode's case tables).
+fn lower(v: &str) -> String {
+    if v.is_ascii() {
+        v.to_ascii_lowercase()
+    } else {
+        v.to_lowercase()
     }
 }
 

@@ -155,6 +155,11 @@ impl<'i> Hunter<'i> {
         self.events += 1;
     }
 
+    /// Counts `n` events that need no reading (as [`Hunter::pass`] each).
+    pub fn pass_many(&mut self, n: u64) {
+        self.events += n;
+    }
+
     /// Drops what the event begun last found (it could not be read whole).
     pub fn abort(&mut self) {
         self.findings.truncate(self.first);

@@ -882,6 +882,42 @@ impl<'b> Window<'b> {
         }
     }
 
+    /// How far from `buf[from..]` the lines run that a scanned window lets
+    /// pass unread, and how many they are: whole lines, each shaped as a
+    /// JSON object (`{…}`, maybe with a `\r` before its line end), no longer
+    /// than `max_line`, with no mark in them. It stops before the first
+    /// line that is not so (the window's end, a line without a line end,
+    /// a marked line, an empty one, any other), which is read as ever.
+    fn plain_run(&mut self, buf: &[u8], from: usize, max_line: usize) -> (usize, u64) {
+        if !self.scanned {
+            return (from, 0);
+        }
+        while self
+            .marks
+            .get(self.next)
+            .is_some_and(|&m| m + self.start < from)
+        {
+            self.next += 1;
+        }
+        let mark = self
+            .marks
+            .get(self.next)
+            .map_or(usize::MAX, |&m| m + self.start);
+        let (mut at, mut lines) = (from, 0u64);
+        for nl in memchr::memchr_iter(b'\n', &buf[from..self.end]) {
+            let end = from + nl;
+            let line = &buf[at..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let shaped = line.first() == Some(&b'{') && line.last() == Some(&b'}');
+            if !shaped || line.len() > max_line || mark < end {
+                break;
+            }
+            at = end + 1;
+            lines += 1;
+        }
+        (at, lines)
+    }
+
     /// Whether a mark falls in `buf[from..to]` (lines are asked in order).
     fn marked(&mut self, from: usize, to: usize) -> bool {
         let (from, to) = (from - self.start, to - self.start);
@@ -964,6 +1000,19 @@ impl Lines<'_, '_> {
         while start < buf.len() {
             if start >= window.end {
                 window = Window::at(buf, start, prefilter.as_ref());
+            }
+            // Lines that hold no hit, passed at once.
+            let (past, plain) = window.plain_run(buf, start, opts.max_line);
+            if plain > 0 {
+                hunter.pass_many(plain);
+                n += plain;
+                start = past;
+                if start >= buf.len() {
+                    break;
+                }
+                if start >= window.end {
+                    continue;
+                }
             }
             let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |p| start + p);
             let line_start = start;

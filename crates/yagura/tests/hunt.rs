@@ -60,6 +60,62 @@ fn h(file: &str, place: &str, field: &str, value: &str) -> (String, String, Stri
     (file.into(), place.into(), field.into(), value.into())
 }
 
+/// Runs of plain lines (JSON-shaped, nothing that could hit) are passed
+/// in bulk: the lines after them keep their numbers, and every other kind
+/// of line between them (empty, CRLF, not an object, too long, a hit, a
+/// last line without a line end) is still read as itself.
+#[test]
+fn plain_line_runs_keep_line_numbers_and_the_lines_between_them() {
+    let d = dir("runs");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let plain = "{\"a\":\"192.0.2.1\",\"t\":\"2026-11-30T10:00:00Z\"}\n";
+    let mut body = String::new();
+    body.push_str(&plain.repeat(3)); // 1-3
+    body.push_str("{\"a\":\"198.51.100.7\"}\n"); // 4: a hit
+    body.push_str(&plain.repeat(2)); // 5-6
+    body.push('\n'); // 7: empty
+    body.push_str("{\"a\":\"x\"}\r\n"); // 8: CRLF, plain
+    body.push_str("{\"a\":\"evil.example\"}\r\n"); // 9: CRLF, a hit
+    body.push_str("not json\n"); // 10: an error
+    body.push_str(&format!("{{\"a\":\"{}\"}}\n", "y".repeat(3000))); // 11: too long
+    body.push_str(&plain.repeat(4000)); // 12-4011
+    body.push_str("{\"a\":\"203.0.113.9\"}"); // 4012: a hit, no line end
+    let f = write(&d, "runs.jsonl", body.as_bytes());
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            "--max-line",
+            "2048",
+            &f,
+        ],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(
+        hits(&o),
+        [
+            h("runs.jsonl", "line 4", "a", "198.51.100.7"),
+            h("runs.jsonl", "line 9", "a", "evil.example"),
+            h("runs.jsonl", "line 4012", "a", "203.0.113.9"),
+        ]
+    );
+    assert!(
+        err.contains("runs.jsonl: line 10: not a JSON record"),
+        "{err}"
+    );
+    assert!(
+        err.contains("runs.jsonl: line 11: the line is longer than 2048 bytes"),
+        "{err}"
+    );
+    // Every line but the empty one, the broken one and the long one is an event.
+    assert!(err.contains("in 4009 events"), "{err}");
+}
+
 #[test]
 fn every_format_and_compression_is_read_with_no_substring_hits() {
     let d = dir("formats");

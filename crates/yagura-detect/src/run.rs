@@ -1,7 +1,7 @@
 //! A hunt over many inputs on several threads.
 //!
 //! One reader thread opens each input (decompressing and detecting its
-//! format), cuts line formats into chunks of whole lines (about 4 MiB,
+//! format), cuts line formats into chunks of whole lines (about 2 MiB,
 //! numbered so that every line keeps its number), and queues them; files
 //! of the other formats (CSV, EVTX) are queued whole. Worker threads check
 //! the tasks, each with its own [`Hunter`] over the shared [`Intel`]. The
@@ -181,7 +181,9 @@ pub struct Summary {
     pub errors: u64,
 }
 
-const CHUNK: usize = 4 << 20;
+/// A line chunk's size: 2 MiB, so that the reader's copy and line count
+/// stay in a core's cache (4 MiB measured about 5% slower on a 2 MiB L2).
+const CHUNK: usize = 2 << 20;
 
 enum Work {
     Lines {
@@ -565,7 +567,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
 /// live input is read ahead on a thread ([`read::live::Pieces`]) and its
 /// lines queued as soon as what has arrived holds a line end and nothing
 /// more is waiting, so that a quiet stream's last line is hunted at once,
-/// while a busy one still makes chunks of up to 4 MiB.
+/// while a busy one still makes chunks of up to 2 MiB.
 fn chunks(
     p: &Producing<'_>,
     source: usize,

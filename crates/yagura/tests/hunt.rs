@@ -262,7 +262,7 @@ fn exit_codes_are_greps_and_bad_input_is_reported_where_it_is() {
         "{err}"
     );
     assert_eq!(hits(&o).len(), 2, "{err}");
-    // A 10 MB line (more than a whole 4 MiB chunk) at the default limit:
+    // A 10 MB line (more than a whole 2 MiB chunk) at the default limit:
     // reported with its line and skipped; the lines around it are read.
     let mut huge = b"{\"a\":\"198.51.100.7\"}\n{\"a\":\"".to_vec();
     huge.extend(std::iter::repeat_n(b'x', 10 << 20));
@@ -739,7 +739,7 @@ fn terminate(child: &std::process::Child) {
 }
 
 /// The next output line, within a time that only a stream held back
-/// (until its end, or until 4 MiB came) would miss.
+/// (until its end, or until 2 MiB came) would miss.
 fn next_line(rx: &std::sync::mpsc::Receiver<String>) -> serde_json::Value {
     let l = rx
         .recv_timeout(std::time::Duration::from_secs(20))

@@ -9,7 +9,7 @@
 //! as they finish, unordered). Memory is bounded by the queue: a few
 //! chunks per thread, whatever the size of the input.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -189,7 +189,10 @@ enum Work {
     Lines {
         format: Format,
         zeek: Option<Arc<ZeekHeader>>,
+        /// The chunk's first line number; 1 and counted from the lines
+        /// before it by the caller's thread, when `relative`.
         first_line: u64,
+        relative: bool,
         buf: Vec<u8>,
     },
     Whole {
@@ -204,6 +207,33 @@ struct Task {
     seq: u64,
     source: usize,
     work: Work,
+}
+
+impl Outcome {
+    /// Its line numbers moved on by `base` lines.
+    fn rebase(&mut self, base: u64) {
+        let moved = |p: &mut Place| {
+            if let Place::Line(n) = p {
+                *n += base;
+            }
+        };
+        match self {
+            Outcome::Opened(_) => {}
+            Outcome::Error(e) => e.place.iter_mut().for_each(moved),
+            Outcome::Done {
+                findings,
+                detections,
+                errors,
+                ..
+            } => {
+                findings.iter_mut().for_each(|f| moved(&mut f.place));
+                detections.iter_mut().for_each(|(p, _)| moved(p));
+                errors
+                    .iter_mut()
+                    .for_each(|e| e.place.iter_mut().for_each(moved));
+            }
+        }
+    }
 }
 
 enum Outcome {
@@ -222,6 +252,10 @@ struct Done {
     seq: u64,
     source: usize,
     outcome: Outcome,
+    /// `Some(k)`: its line numbers count from the lines its input's
+    /// results before it held (the reader does not count a batch input's
+    /// lines, which its workers see anyway), and it holds `k` more.
+    lines: Option<u64>,
 }
 
 /// Expands folders (recursively, sorted by name) into their files.
@@ -309,7 +343,14 @@ fn collect(
     let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
     let mut next = 0u64;
     let mut go = true;
-    let mut hand_on = |d: Done, summary: &mut Summary, go: &mut bool| {
+    // Each input's lines handed on so far, for results numbered from them.
+    let mut bases: HashMap<usize, u64> = HashMap::new();
+    let mut hand_on = |mut d: Done, summary: &mut Summary, go: &mut bool| {
+        if let Some(k) = d.lines {
+            let base = bases.entry(d.source).or_default();
+            d.outcome.rebase(*base);
+            *base += k;
+        }
         let source = names.get(d.source).copied().unwrap_or("?");
         let mut send = |r: Report<'_>| {
             if *go && !sink(r) {
@@ -493,6 +534,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
                 seq: p.seq.next(),
                 source,
                 outcome: Outcome::Error(ReadError { place, message }),
+                lines: None,
             })
             .is_ok()
     };
@@ -515,6 +557,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
             seq: p.seq.next(),
             source,
             outcome: Outcome::Opened(opts.format.unwrap_or(Format::Json)),
+            lines: None,
         };
         return done_tx.send(opened).is_ok();
     }
@@ -528,6 +571,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
         seq: p.seq.next(),
         source,
         outcome: Outcome::Opened(format),
+        lines: None,
     };
     if done_tx.send(opened).is_err() {
         return false;
@@ -577,26 +621,47 @@ fn chunks(
 ) -> bool {
     let (opts, stop) = (p.opts, p.stop);
     let next = || p.seq.next();
-    // Reports an error of this input (at a line).
-    let report = |place: Option<Place>, message: String| {
+    // A batch input in input order: its lines are not counted here (the
+    // workers see each line anyway); the caller's thread numbers results
+    // from the lines of the results before them.
+    let relative = opts.ordered && !live;
+    // Reports an error of this input (at a line; relative: at the line
+    // after those handed on before it, and `past` lines on).
+    let report = |place: Option<Place>, message: String, past: u64| {
         let error = Done {
             seq: next(),
             source,
             outcome: Outcome::Error(ReadError { place, message }),
+            lines: (relative && place.is_some()).then_some(past),
         };
         p.done_tx.send(error).is_ok()
     };
-    let fail = |at: u64, message: String| report(Some(Place::Line(at)), message);
+    let fail = |at: u64, message: String, past: u64| {
+        report(
+            Some(Place::Line(if relative { 1 } else { at })),
+            message,
+            past,
+        )
+    };
     let mut input = if live {
         match read::live::Pieces::spawn(input, opts.until.clone()) {
             Ok(pieces) => In::Live(pieces),
-            Err(e) => return report(None, format!("cannot read it: {e}")),
+            Err(e) => return report(None, format!("cannot read it: {e}"), 0),
         }
     } else {
         In::Batch(input)
     };
     let send = |zeek: &mut ZeekHeader, first: u64, buf: Vec<u8>| {
-        send_lines(source, format, zeek, first, buf, p.task_tx, &next)
+        let first = if relative { 1 } else { first };
+        send_lines(
+            source,
+            format,
+            zeek,
+            (first, relative),
+            buf,
+            p.task_tx,
+            &next,
+        )
     };
     let mut line = 1u64;
     let mut carry: Vec<u8> = Vec::new();
@@ -636,11 +701,15 @@ fn chunks(
             Err(e) => {
                 // What was read before the error is still checked; the
                 // error is reported after it.
-                let at = line + memchr::memchr_iter(b'\n', &buf).count() as u64;
+                let at = if relative {
+                    1
+                } else {
+                    line + memchr::memchr_iter(b'\n', &buf).count() as u64
+                };
                 if !send(&mut zeek, line, buf) {
                     return false;
                 }
-                return fail(at, format!("the input breaks off at line {at}: {e}"));
+                return fail(at, format!("the input breaks off: {e}"), 0);
             }
         }
         if eof {
@@ -676,17 +745,18 @@ fn chunks(
             }
             line += 1;
             if let Some(e) = broken {
-                return fail(at, format!("the input breaks off at line {at}: {e}"));
+                return fail(at, format!("the input breaks off: {e}"), 0);
             }
             let skipped = format!("the line is longer than {} bytes: skipped", opts.max_line);
-            if !fail(at, skipped) {
+            if !fail(at, skipped, 1) {
                 return false;
             }
             continue;
         }
-        let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
         let first = line;
-        line += lines;
+        if !relative {
+            line += memchr::memchr_iter(b'\n', &buf).count() as u64;
+        }
         if !send(&mut zeek, first, buf) {
             return false;
         }
@@ -715,7 +785,7 @@ fn send_lines(
     source: usize,
     format: Format,
     zeek: &mut ZeekHeader,
-    first_line: u64,
+    (first_line, relative): (u64, bool),
     buf: Vec<u8>,
     task_tx: &SyncSender<Task>,
     next: &dyn Fn() -> u64,
@@ -743,6 +813,7 @@ fn send_lines(
                 format,
                 zeek: header,
                 first_line,
+                relative,
                 buf,
             },
         })
@@ -782,11 +853,13 @@ fn work(
         let before = hunter.events();
         let mut errors = Vec::new();
         let mut detections = Vec::new();
+        let mut lines = None;
         let bytes = match task.work {
             Work::Lines {
                 format,
                 zeek,
                 first_line,
+                relative,
                 buf,
             } => {
                 let n = buf.len() as u64;
@@ -803,7 +876,7 @@ fn work(
                         (p, names)
                     }),
                 };
-                lines_of.read(
+                let read = lines_of.read(
                     &buf,
                     zeek,
                     &mut hunter,
@@ -811,6 +884,10 @@ fn work(
                     &mut errors,
                     &mut detections,
                 );
+                // Lines past this chunk: its line ends (a last line
+                // without one is the input's last).
+                let partial = u64::from(buf.last().is_some_and(|&c| c != b'\n'));
+                lines = relative.then(|| read.saturating_sub(partial));
                 let _ = buf_tx.try_send(buf);
                 n
             }
@@ -838,6 +915,7 @@ fn work(
                 events: hunter.events() - before,
                 bytes,
             },
+            lines,
         };
         if done_tx.send(done).is_err() {
             return;
@@ -972,7 +1050,7 @@ impl Lines<'_, '_> {
         json: &mut JsonScanner,
         errors: &mut Vec<ReadError>,
         detections: &mut Vec<(Place, Detection)>,
-    ) {
+    ) -> u64 {
         let opts = self.opts;
         let mut zeek = zeek.unwrap_or_default();
         let mut n = self.first_line;
@@ -1031,7 +1109,7 @@ impl Lines<'_, '_> {
                     here,
                     format!("the line is longer than {} bytes: skipped", opts.max_line),
                 ) {
-                    return;
+                    return n - self.first_line;
                 }
                 continue;
             }
@@ -1048,7 +1126,7 @@ impl Lines<'_, '_> {
             };
             let Some(line) = line else {
                 if !error(here, "the line is not UTF-8: skipped".into()) {
-                    return;
+                    return n - self.first_line;
                 }
                 continue;
             };
@@ -1118,11 +1196,12 @@ impl Lines<'_, '_> {
                 Err(e) => {
                     hunter.abort();
                     if !error(here, e) {
-                        return;
+                        return n - self.first_line;
                     }
                 }
             }
         }
+        n - self.first_line
     }
 }
 

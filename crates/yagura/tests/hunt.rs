@@ -60,6 +60,61 @@ fn h(file: &str, place: &str, field: &str, value: &str) -> (String, String, Stri
     (file.into(), place.into(), field.into(), value.into())
 }
 
+/// Line numbers across chunks: a batch input's lines are counted by the
+/// workers and numbered in input order by the caller's thread, file by
+/// file; ordered and unordered runs agree, and a line longer than a chunk
+/// still counts as one.
+#[test]
+fn lines_keep_their_numbers_across_chunks_and_files() {
+    let d = dir("chunks");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let plain =
+        "{\"a\":\"192.0.2.1\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+    // About 5 MB each: three chunks or more.
+    let mut a = plain.repeat(70_000);
+    a.push_str("{\"a\":\"198.51.100.7\"}\n"); // a: 70,001
+    a.push_str(&plain.repeat(10));
+    a.push_str("{\"a\":\"evil.example\"}"); // a: 70,012, no line end
+    let mut b = plain.repeat(30_000);
+    b.push_str(&format!("{{\"a\":\"{}\"}}\n", "z".repeat(5 << 20))); // b: 30,001, over a chunk
+    b.push_str(&plain.repeat(40_000));
+    b.push_str("{\"a\":\"203.0.113.9\"}\n"); // b: 70,002
+    let fa = write(&d, "a.jsonl", a.as_bytes());
+    let fb = write(&d, "b.jsonl", b.as_bytes());
+    let want = [
+        h("a.jsonl", "line 70001", "a", "198.51.100.7"),
+        h("a.jsonl", "line 70012", "a", "evil.example"),
+        h("b.jsonl", "line 70002", "a", "203.0.113.9"),
+    ];
+    let o = yagura(
+        &d,
+        &["hunt", "--iocs", &iocs, "--output", "jsonl", &fa, &fb],
+    );
+    let err = text(&o.stderr);
+    assert_eq!(hits(&o), want, "{err}");
+    assert!(
+        err.contains("b.jsonl: line 30001: the line is longer than 1048576 bytes"),
+        "{err}"
+    );
+    let o = yagura(
+        &d,
+        &[
+            "hunt",
+            "--iocs",
+            &iocs,
+            "--output",
+            "jsonl",
+            "--unordered",
+            &fa,
+            &fb,
+        ],
+    );
+    let mut got = hits(&o);
+    got.sort();
+    assert_eq!(got, want);
+    assert!(text(&o.stderr).contains("b.jsonl: line 30001: the line is longer"));
+}
+
 /// Runs of plain lines (JSON-shaped, nothing that could hit) are passed
 /// in bulk: the lines after them keep their numbers, and every other kind
 /// of line between them (empty, CRLF, not an object, too long, a hit, a

@@ -50,7 +50,54 @@ pub struct Hit<'a> {
     pub indicators: &'a [u32],
 }
 
-type Handles = Vec<u32>;
+/// The handles of one key. Nearly every key has one, kept in place: an
+/// index of 100,000 values would otherwise make as many one-handle
+/// vectors, an allocation each.
+#[derive(Debug, Default)]
+enum Handles {
+    #[default]
+    None,
+    One([u32; 1]),
+    Many(Vec<u32>),
+}
+
+impl Handles {
+    fn push(&mut self, h: u32) {
+        *self = match std::mem::take(self) {
+            Handles::None => Handles::One([h]),
+            Handles::One([a]) => Handles::Many(vec![a, h]),
+            Handles::Many(mut v) => {
+                v.push(h);
+                Handles::Many(v)
+            }
+        };
+    }
+
+    /// Ascending, without repeats.
+    fn tidy(&mut self) {
+        if let Handles::Many(v) = self {
+            v.sort_unstable();
+            v.dedup();
+            if let [one] = v[..] {
+                *self = Handles::One([one]);
+            } else {
+                v.shrink_to_fit();
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Handles {
+    type Target = [u32];
+
+    fn deref(&self) -> &[u32] {
+        match self {
+            Handles::None => &[],
+            Handles::One(a) => a,
+            Handles::Many(v) => v,
+        }
+    }
+}
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// A bit for each bucket of hashes of a set's values: a value whose bit
@@ -141,7 +188,7 @@ where
 {
     lengths.iter().find_map(|&p| {
         let net = n & mask(p);
-        nets.get(&(p, net)).map(|h| (p, net, h.as_slice()))
+        nets.get(&(p, net)).map(|h| (p, net, &**h))
     })
 }
 
@@ -274,9 +321,7 @@ impl IndexBuilder {
     pub fn build(self) -> IndicatorIndex {
         fn tidy<K: std::hash::Hash + Eq>(mut m: FastMap<K, Handles>) -> FastMap<K, Handles> {
             for h in m.values_mut() {
-                h.sort_unstable();
-                h.dedup();
-                h.shrink_to_fit();
+                h.tidy();
             }
             m.shrink_to_fit();
             m
@@ -721,7 +766,7 @@ impl IndicatorIndex {
                 let n = u32::from(a);
                 let net = self.segments4.find(n).and_then(|(p, net)| {
                     let h = self.nets4.get(&(p, net))?;
-                    Some((format!("{}/{p}", Ipv4Addr::from(net)), h.as_slice()))
+                    Some((format!("{}/{p}", Ipv4Addr::from(net)), &**h))
                 });
                 (self.v4.get(&n), net)
             }
@@ -1003,6 +1048,22 @@ pub(crate) mod tests {
                 let n = u32::from(a.parse::<Ipv4Addr>().expect("ip"));
                 assert_eq!(i.has_v4(n), !i.lookup(ValueKind::Ipv4, a).is_empty(), "{a}");
             }
+        }
+    }
+
+    #[test]
+    fn handles_are_kept_ascending_without_repeats() {
+        for pushes in [&[][..], &[7], &[7, 7], &[9, 3, 9, 1], &[5, 4]] {
+            let mut h = Handles::default();
+            for &x in pushes {
+                h.push(x);
+            }
+            h.tidy();
+            let mut want = pushes.to_vec();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(&*h, &want[..], "{pushes:?}");
+            assert_eq!(matches!(h, Handles::Many(_)), want.len() > 1, "{pushes:?}");
         }
     }
 

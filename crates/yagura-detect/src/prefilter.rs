@@ -416,9 +416,8 @@ impl<'i> Prefilter<'i> {
     ///   part holds no domain or address, and misses;
     /// - a time or the like (`2026-11-30T10:00:00Z`: a `:`, no `/`, `=` or
     ///   `@`, starting with a letter or digit, ending with a letter other
-    ///   than a hex digit, with a character other than hex digits, dots
-    ///   and colons before its last colon): not an address, and a host
-    ///   with a colon must end in a port's digit or an IPv6 hex digit.
+    ///   than a hex digit, not [`address_shaped`]): not an address, and a
+    ///   host with a colon must end in a port's digit or an IPv6 hex digit.
     #[inline]
     fn shortcut(&self, t: &str, flags: u8) -> Option<bool> {
         let b = t.as_bytes();
@@ -441,14 +440,11 @@ impl<'i> Prefilter<'i> {
                 .then(|| self.index.has_domain(t)),
             SLASH => {
                 // Short words: a byte loop, not memchr's vector set-up.
-                let host = b.iter().take_while(|&&c| c != b'/');
-                host.clone().all(|&c| c != b'.').then_some(false)
+                let mut host = b.iter().take_while(|&&c| c != b'/');
+                host.all(|&c| c != b'.').then_some(false)
             }
             COLON if last.is_ascii_alphabetic() && !last.is_ascii_hexdigit() => {
-                let ipish = |c: &u8| c.is_ascii_hexdigit() || *c == b'.' || *c == b':';
-                let q = b.iter().position(|c| !ipish(c)).unwrap_or(b.len());
-                let c = b.iter().rposition(|&c| c == b':').unwrap_or(0);
-                (q < c).then_some(false)
+                (!address_shaped(t)).then_some(false)
             }
             _ => None,
         }

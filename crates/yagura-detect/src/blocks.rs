@@ -56,21 +56,40 @@ const TABLES: ([u8; 16], [u8; 16]) = {
         lo[(c & 15) as usize] |= rows[row];
         i += 1;
     }
-    hi[3] |= HEX_DIGIT;
-    hi[4] |= HEX_LETTER;
-    hi[6] |= HEX_LETTER;
+    hex_columns((lo, hi), HEX_DIGIT, HEX_LETTER)
+};
+
+/// Nibble tables with `digit` set for `0`–`9` (row 3, columns 0–9) and
+/// `letter` for `a`–`f` / `A`–`F` (rows 4 and 6, columns 1–6).
+pub(crate) const fn hex_columns(
+    (mut lo, mut hi): ([u8; 16], [u8; 16]),
+    digit: u8,
+    letter: u8,
+) -> ([u8; 16], [u8; 16]) {
+    hi[3] |= digit;
+    hi[4] |= letter;
+    hi[6] |= letter;
     let mut n = 0;
     while n < 16 {
         if n <= 9 {
-            lo[n] |= HEX_DIGIT;
+            lo[n] |= digit;
         }
         if n >= 1 && n <= 6 {
-            lo[n] |= HEX_LETTER;
+            lo[n] |= letter;
         }
         n += 1;
     }
     (lo, hi)
-};
+}
+
+/// Each byte's `lo[c & 15] & hi[c >> 4]`, by two table shuffles.
+#[inline(always)]
+pub(crate) fn nibble_lookup(x: u8x16, (lo, hi): ([u8; 16], [u8; 16])) -> u8x16 {
+    let nibble = u8x16::splat(0x0f);
+    let wide16: u16x8 = bytemuck::cast(x);
+    let high = bytemuck::cast::<u16x8, u8x16>(wide16 >> 4) & nibble;
+    u8x16::new(lo).swizzle_relaxed(x & nibble) & u8x16::new(hi).swizzle_relaxed(high)
+}
 
 #[inline(always)]
 fn bits(v: u8x16) -> u64 {
@@ -81,11 +100,7 @@ fn bits(v: u8x16) -> u64 {
 #[inline(always)]
 fn classify16(b: &[u8; 16]) -> Block {
     let x = u8x16::new(*b);
-    let nibble = u8x16::splat(0x0f);
-    let lo = x & nibble;
-    let wide16: u16x8 = bytemuck::cast(x);
-    let hi = bytemuck::cast::<u16x8, u8x16>(wide16 >> 4) & nibble;
-    let t = u8x16::new(TABLES.0).swizzle_relaxed(lo) & u8x16::new(TABLES.1).swizzle_relaxed(hi);
+    let t = nibble_lookup(x, TABLES);
     let zero = u8x16::ZERO;
     let is = |c: u8| x.cmp_eq(u8x16::splat(c));
     let colon = is(b':');

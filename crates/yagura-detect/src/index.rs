@@ -622,10 +622,9 @@ impl IndicatorIndex {
             if dots == 0 {
                 return false;
             }
+            // Its quick-miss bits were asked above (`tail_may_be_known`).
             let t = &d[tail_at..];
-            if !self.tail_bits.maybe(hash_str(t))
-                || !self.tails.as_ref().is_some_and(|m| m.contains_key(t))
-            {
+            if !self.tails.as_ref().is_some_and(|m| m.contains_key(t)) {
                 return false;
             }
         }

@@ -134,7 +134,6 @@ fn flags_of(t: &str) -> u8 {
 /// digits (row 3, columns 0–9, in `SEP`'s bit, which no token byte has).
 /// A byte with no bit is `OTHER`; separators are never inside a token.
 const NIBBLES: ([u8; 16], [u8; 16]) = {
-    const DIGIT: u8 = SEP;
     let mut lo = [0u8; 16];
     let mut hi = [0u8; 16];
     lo[0xe] |= DOT;
@@ -143,20 +142,10 @@ const NIBBLES: ([u8; 16], [u8; 16]) = {
     lo[0xf] |= SLASH;
     lo[0x0] |= AT;
     hi[2] |= DOT | SLASH;
-    hi[3] |= COLON | EQ | DIGIT;
-    hi[4] |= AT | HEXLETTER;
-    hi[6] |= HEXLETTER;
-    let mut c = 0;
-    while c < 16 {
-        if c <= 9 {
-            lo[c] |= DIGIT;
-        }
-        if c >= 1 && c <= 6 {
-            lo[c] |= HEXLETTER;
-        }
-        c += 1;
-    }
-    (lo, hi)
+    hi[3] |= COLON | EQ;
+    hi[4] |= AT;
+    // Digits in SEP's bit.
+    blocks::hex_columns((lo, hi), SEP, HEXLETTER)
 };
 
 /// The first `n` of 16 lanes set, for `n` in 0..=16.
@@ -181,9 +170,7 @@ const KEEP: [[u8; 16]; 17] = {
 /// bytes follow a step's start (the text's end): the byte loop then.
 #[inline]
 fn token_flags(b: &[u8], start: usize, end: usize) -> Option<u8> {
-    use wide::{u8x16, u16x8};
-    let (lo, hi) = (u8x16::new(NIBBLES.0), u8x16::new(NIBBLES.1));
-    let nibble = u8x16::splat(0x0f);
+    use wide::u8x16;
     let mut classes = u8x16::ZERO;
     let mut other = false;
     let mut from = start;
@@ -191,8 +178,7 @@ fn token_flags(b: &[u8], start: usize, end: usize) -> Option<u8> {
         let w: &[u8; 16] = b.get(from..from + 16)?.try_into().ok()?;
         let x = u8x16::new(*w);
         let keep = u8x16::new(KEEP[(end - from).min(16)]);
-        let high = bytemuck::cast::<u16x8, u8x16>(bytemuck::cast::<u8x16, u16x8>(x) >> 4) & nibble;
-        let c = lo.swizzle_relaxed(x & nibble) & hi.swizzle_relaxed(high) & keep;
+        let c = blocks::nibble_lookup(x, NIBBLES) & keep;
         // A kept lane with no class bit is an OTHER byte.
         other |= (c.cmp_eq(u8x16::ZERO) & keep).move_mask() != 0;
         classes |= c;
@@ -787,11 +773,9 @@ mod tests {
         ] {
             let flags = flags_of(t);
             assert_eq!(p.shortcut(t, flags), v, "{t}");
-            assert_eq!(
-                v.unwrap_or_else(|| p.candidate(t, flags)),
-                p.candidate(t, flags),
-                "{t}"
-            );
+            if let Some(v) = v {
+                assert_eq!(v, p.candidate(t, flags), "{t}");
+            }
         }
     }
 

@@ -189,10 +189,9 @@ enum Work {
     Lines {
         format: Format,
         zeek: Option<Arc<ZeekHeader>>,
-        /// The chunk's first line number; 1 and counted from the lines
-        /// before it by the caller's thread, when `relative`.
-        first_line: u64,
-        relative: bool,
+        /// The chunk's first line number; `None`: numbered from 1, and
+        /// moved on by the input's lines before it in the caller's thread.
+        first_line: Option<u64>,
         buf: Vec<u8>,
     },
     Whole {
@@ -652,16 +651,8 @@ fn chunks(
         In::Batch(input)
     };
     let send = |zeek: &mut ZeekHeader, first: u64, buf: Vec<u8>| {
-        let first = if relative { 1 } else { first };
-        send_lines(
-            source,
-            format,
-            zeek,
-            (first, relative),
-            buf,
-            p.task_tx,
-            &next,
-        )
+        let first = (!relative).then_some(first);
+        send_lines(source, format, zeek, first, buf, p.task_tx, &next)
     };
     let mut line = 1u64;
     let mut carry: Vec<u8> = Vec::new();
@@ -785,7 +776,7 @@ fn send_lines(
     source: usize,
     format: Format,
     zeek: &mut ZeekHeader,
-    (first_line, relative): (u64, bool),
+    first_line: Option<u64>,
     buf: Vec<u8>,
     task_tx: &SyncSender<Task>,
     next: &dyn Fn() -> u64,
@@ -813,7 +804,6 @@ fn send_lines(
                 format,
                 zeek: header,
                 first_line,
-                relative,
                 buf,
             },
         })
@@ -859,13 +849,12 @@ fn work(
                 format,
                 zeek,
                 first_line,
-                relative,
                 buf,
             } => {
                 let n = buf.len() as u64;
                 let lines_of = Lines {
                     format,
-                    first_line,
+                    first_line: first_line.unwrap_or(1),
                     opts,
                     prefilter: prefilter.filter(|_| format == Format::Json),
                     sigma: sigma.map(|p| {
@@ -887,7 +876,7 @@ fn work(
                 // Lines past this chunk: its line ends (a last line
                 // without one is the input's last).
                 let partial = u64::from(buf.last().is_some_and(|&c| c != b'\n'));
-                lines = relative.then(|| read.saturating_sub(partial));
+                lines = first_line.is_none().then(|| read.saturating_sub(partial));
                 let _ = buf_tx.try_send(buf);
                 n
             }
@@ -972,17 +961,9 @@ impl<'b> Window<'b> {
         if !self.scanned {
             return (from, 0);
         }
-        while self
-            .marks
-            .get(self.next)
-            .is_some_and(|&m| m + self.start < from)
-        {
-            self.next += 1;
-        }
         let mark = self
-            .marks
-            .get(self.next)
-            .map_or(usize::MAX, |&m| m + self.start);
+            .next_mark(from - self.start)
+            .map_or(usize::MAX, |m| m + self.start);
         let (mut at, mut lines) = (from, 0u64);
         for nl in memchr::memchr_iter(b'\n', &buf[from..self.end]) {
             let end = from + nl;
@@ -1001,10 +982,15 @@ impl<'b> Window<'b> {
     /// Whether a mark falls in `buf[from..to]` (lines are asked in order).
     fn marked(&mut self, from: usize, to: usize) -> bool {
         let (from, to) = (from - self.start, to - self.start);
+        self.next_mark(from).is_some_and(|m| m < to)
+    }
+
+    /// The first mark at or past `from` (window positions, asked in order).
+    fn next_mark(&mut self, from: usize) -> Option<usize> {
         while self.marks.get(self.next).is_some_and(|&m| m < from) {
             self.next += 1;
         }
-        self.marks.get(self.next).is_some_and(|&m| m < to)
+        self.marks.get(self.next).copied()
     }
 }
 

@@ -4,8 +4,12 @@
 //! nibbles (two table shuffles and an AND, as simdjson classifies), the
 //! few single characters by comparison. On a CPU level without SSSE3
 //! shuffles (the workspace builds for x86-64-v2, see `.cargo/config.toml`)
-//! `wide` falls back to plain code that gives the same bits; a test checks
-//! every byte value against the scalar class table.
+//! `wide` falls back to plain code that gives the same bits. Where the CPU
+//! has AVX2 (asked at run time, through `pulp`'s checked token, since the
+//! build level does not assume it), [`Classifier`] runs the same tables
+//! and comparisons 32 bytes at a time. Tests check every byte value at
+//! every place against the scalar class table, for each classifier the
+//! CPU runs.
 
 use wide::{u8x16, u16x8};
 
@@ -113,8 +117,12 @@ fn classify16(b: &[u8; 16]) -> Block {
     }
 }
 
-/// The classes of a 64-byte block.
-#[inline]
+/// The classes of a 64-byte block, sixteen bytes at a time (SSSE3).
+///
+/// Never inlined: inlined into the scan, the compiler folded the
+/// scan's mask arithmetic into the vector code and spilled lanes one
+/// byte at a time (`pinsrb`/`pextrb`).
+#[inline(never)]
 pub(crate) fn classify(b: &[u8; 64]) -> Block {
     let mut out = Block::default();
     for (k, part) in b.chunks_exact(16).enumerate() {
@@ -130,6 +138,142 @@ pub(crate) fn classify(b: &[u8; 64]) -> Block {
         out.backslash |= c.backslash << at;
     }
     out
+}
+
+/// How a 64-byte block is classified on this CPU: 32 bytes at a time with
+/// AVX2 when the CPU has it (found at run time: the workspace builds for
+/// x86-64-v2), else [`classify`]'s sixteen. Both give the same bits; the
+/// tests hold each to the scalar table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Classifier {
+    /// [`classify`], SSSE3 (or `wide`'s plain fallback).
+    Sse,
+    /// [`avx2::classify`], under `pulp`'s run-time checked AVX2 token.
+    #[cfg(target_arch = "x86_64")]
+    Avx2(pulp::x86::V3),
+}
+
+impl Classifier {
+    /// The widest this CPU runs.
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            return Self::Avx2(v3);
+        }
+        Self::Sse
+    }
+
+    /// The classes of a 64-byte block.
+    #[inline(always)]
+    pub(crate) fn classify(self, b: &[u8; 64]) -> Block {
+        match self {
+            Self::Sse => classify(b),
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx2(v3) => avx2::classify(v3, b),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    //! The block classes 32 bytes at a time with AVX2: the same nibble
+    //! tables (`vpshufb` looks up within each 16-byte half, so each table
+    //! is given twice) and comparisons as `classify16`.
+
+    use core::arch::x86_64::__m256i;
+    use pulp::x86::V3;
+
+    use super::{Block, HEX_BITS, SEP_BITS, TABLES};
+
+    struct Classify<'b> {
+        simd: V3,
+        block: &'b [u8; 64],
+    }
+
+    /// A 16-byte table in both halves of a vector.
+    #[inline(always)]
+    fn twice(t: [u8; 16]) -> __m256i {
+        bytemuck::cast([t, t])
+    }
+
+    // Plain functions, always inlined, not closures: a closure is
+    // compiled without the target features and kept out of line, with
+    // every intrinsic a call.
+
+    #[inline(always)]
+    fn splat(simd: V3, c: u8) -> __m256i {
+        simd.avx._mm256_set1_epi8(c as i8)
+    }
+
+    #[inline(always)]
+    fn bits(simd: V3, v: __m256i) -> u64 {
+        u64::from(simd.avx2._mm256_movemask_epi8(v) as u32)
+    }
+
+    #[inline(always)]
+    fn is(simd: V3, x: __m256i, c: u8) -> __m256i {
+        simd.avx2._mm256_cmpeq_epi8(x, splat(simd, c))
+    }
+
+    /// The bytes of `t` with a bit of `m`.
+    #[inline(always)]
+    fn any_of(simd: V3, t: __m256i, m: u8) -> u64 {
+        let none = simd.avx2._mm256_cmpeq_epi8(
+            simd.avx2._mm256_and_si256(t, splat(simd, m)),
+            splat(simd, 0),
+        );
+        !bits(simd, none) & 0xffff_ffff
+    }
+
+    /// The classes of 32 bytes, in the low 32 bits of each mask.
+    #[inline(always)]
+    fn classify32(simd: V3, part: &[u8]) -> Block {
+        let avx2 = simd.avx2;
+        let x: __m256i = bytemuck::pod_read_unaligned(part);
+        let nibble = splat(simd, 0x0f);
+        let high = avx2._mm256_and_si256(avx2._mm256_srli_epi16::<4>(x), nibble);
+        let t = avx2._mm256_and_si256(
+            avx2._mm256_shuffle_epi8(twice(TABLES.0), avx2._mm256_and_si256(x, nibble)),
+            avx2._mm256_shuffle_epi8(twice(TABLES.1), high),
+        );
+        let colon = is(simd, x, b':');
+        let mark = avx2._mm256_or_si256(
+            avx2._mm256_or_si256(is(simd, x, b'.'), colon),
+            avx2._mm256_or_si256(is(simd, x, b'='), is(simd, x, b'@')),
+        );
+        Block {
+            sep: any_of(simd, t, SEP_BITS),
+            hex: any_of(simd, t, HEX_BITS),
+            mark: bits(simd, mark),
+            colon: bits(simd, colon),
+            backslash: bits(simd, is(simd, x, b'\\')),
+        }
+    }
+
+    impl pulp::NullaryFnOnce for Classify<'_> {
+        type Output = Block;
+
+        #[inline(always)]
+        fn call(self) -> Block {
+            let (l, h) = (
+                classify32(self.simd, &self.block[..32]),
+                classify32(self.simd, &self.block[32..]),
+            );
+            Block {
+                sep: l.sep | h.sep << 32,
+                mark: l.mark | h.mark << 32,
+                colon: l.colon | h.colon << 32,
+                hex: l.hex | h.hex << 32,
+                backslash: l.backslash | h.backslash << 32,
+            }
+        }
+    }
+
+    /// The classes of a 64-byte block, under AVX2.
+    #[inline(never)]
+    pub(super) fn classify(simd: V3, block: &[u8; 64]) -> Block {
+        simd.vectorize(Classify { simd, block })
+    }
 }
 
 /// The same classes, a byte at a time (the reference the tests hold the
@@ -168,11 +312,43 @@ mod tests {
         }
     }
 
+    /// Each classifier this CPU runs: the SSE one always, the AVX2 one
+    /// where the CPU has it (said so where it has not).
+    fn classifiers() -> Vec<Classifier> {
+        let mut all = vec![Classifier::Sse];
+        match Classifier::detect() {
+            Classifier::Sse => eprintln!("this CPU has no AVX2: its classifier is not tested here"),
+            other => all.push(other),
+        }
+        all
+    }
+
+    #[test]
+    fn every_classifier_classes_every_byte_value_at_every_place() {
+        for c in classifiers() {
+            for shift in 0..64 {
+                for start in (0..256).step_by(64) {
+                    let mut b = [0u8; 64];
+                    for (i, x) in b.iter_mut().enumerate() {
+                        *x = (start + (i + shift) % 64) as u8;
+                    }
+                    assert_eq!(
+                        c.classify(&b),
+                        classify_scalar(&b),
+                        "{c:?}, bytes {start}.. turned by {shift}"
+                    );
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn blocks_agree_with_the_scalar_table(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 64)) {
             let b: [u8; 64] = v.try_into().expect("64 bytes");
-            proptest::prop_assert_eq!(classify(&b), classify_scalar(&b));
+            for c in classifiers() {
+                proptest::prop_assert_eq!(c.classify(&b), classify_scalar(&b));
+            }
         }
     }
 }

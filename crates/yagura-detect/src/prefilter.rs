@@ -29,6 +29,8 @@ pub struct Prefilter<'i> {
     index: &'i IndicatorIndex,
     urls: bool,
     emails: bool,
+    /// The block classification this CPU runs fastest.
+    classifier: blocks::Classifier,
 }
 
 const SEP: u8 = 1;
@@ -214,6 +216,7 @@ impl<'i> Prefilter<'i> {
             index,
             urls: index.has_kind(ValueKind::Url),
             emails: index.has_kind(ValueKind::Email),
+            classifier: blocks::Classifier::detect(),
         })
     }
 
@@ -288,11 +291,11 @@ impl<'i> Prefilter<'i> {
                 .get(base..base + 64)
                 .and_then(|f| <&[u8; 64]>::try_from(f).ok())
             {
-                Some(full) => blocks::classify(full),
+                Some(full) => self.classifier.classify(full),
                 None => {
                     let mut pad = [b'\n'; 64];
                     pad[..n - base].copy_from_slice(&b[base..]);
-                    blocks::classify(&pad)
+                    self.classifier.classify(&pad)
                 }
             };
             let next_is_colon = u64::from(b.get(base + 64) == Some(&b':'));

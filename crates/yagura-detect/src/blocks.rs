@@ -18,7 +18,8 @@ use wide::{u8x16, u16x8};
 pub(crate) struct Block {
     /// Token separators (`prefilter`'s, the same as `extract::tokens`').
     pub(crate) sep: u64,
-    /// `.`, `:`, `=`, `@`: a token holding one may be an observable.
+    /// `.`, `:`, `=`, and `@` where it is asked for: a token holding one
+    /// may be an observable.
     pub(crate) mark: u64,
     /// `:` alone (JSON's key-value colon is told apart by its neighbours).
     pub(crate) colon: u64,
@@ -100,9 +101,10 @@ fn bits(v: u8x16) -> u64 {
     u64::from(v.move_mask() as u16)
 }
 
-/// The classes of 16 bytes, as the low 16 bits of each mask.
+/// The classes of 16 bytes, as the low 16 bits of each mask; `at` is the
+/// fourth mark (`@`, or `.` again to leave `@` out).
 #[inline(always)]
-fn classify16(b: &[u8; 16]) -> Block {
+fn classify16(b: &[u8; 16], at: u8) -> Block {
     let x = u8x16::new(*b);
     let t = nibble_lookup(x, TABLES);
     let zero = u8x16::ZERO;
@@ -111,7 +113,7 @@ fn classify16(b: &[u8; 16]) -> Block {
     Block {
         sep: !bits((t & u8x16::splat(SEP_BITS)).cmp_eq(zero)) & 0xffff,
         hex: !bits((t & u8x16::splat(HEX_BITS)).cmp_eq(zero)) & 0xffff,
-        mark: bits(is(b'.') | colon | is(b'=') | is(b'@')),
+        mark: bits(is(b'.') | colon | is(b'=') | is(at)),
         colon: bits(colon),
         backslash: bits(is(b'\\')),
     }
@@ -123,13 +125,13 @@ fn classify16(b: &[u8; 16]) -> Block {
 /// scan's mask arithmetic into the vector code and spilled lanes one
 /// byte at a time (`pinsrb`/`pextrb`).
 #[inline(never)]
-pub(crate) fn classify(b: &[u8; 64]) -> Block {
+pub(crate) fn classify(b: &[u8; 64], at: u8) -> Block {
     let mut out = Block::default();
     for (k, part) in b.chunks_exact(16).enumerate() {
         let Ok(part) = <&[u8; 16]>::try_from(part) else {
             continue;
         };
-        let c = classify16(part);
+        let c = classify16(part, at);
         let at = 16 * k;
         out.sep |= c.sep << at;
         out.mark |= c.mark << at;
@@ -145,7 +147,14 @@ pub(crate) fn classify(b: &[u8; 64]) -> Block {
 /// x86-64-v2), else [`classify`]'s sixteen. Both give the same bits; the
 /// tests hold each to the scalar table.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Classifier {
+pub(crate) struct Classifier {
+    simd: Simd,
+    /// The fourth mark: `@`, or `.` again when `@` is not asked for.
+    at: u8,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Simd {
     /// [`classify`], SSSE3 (or `wide`'s plain fallback).
     Sse,
     /// [`avx2::classify`], under `pulp`'s run-time checked AVX2 token.
@@ -154,22 +163,27 @@ pub(crate) enum Classifier {
 }
 
 impl Classifier {
-    /// The widest this CPU runs.
-    pub(crate) fn detect() -> Self {
+    /// The widest this CPU runs; `@` among the marks when `with_at`.
+    pub(crate) fn detect(with_at: bool) -> Self {
         #[cfg(target_arch = "x86_64")]
         if let Some(v3) = pulp::x86::V3::try_new() {
-            return Self::Avx2(v3);
+            return Self::new(Simd::Avx2(v3), with_at);
         }
-        Self::Sse
+        Self::new(Simd::Sse, with_at)
+    }
+
+    fn new(simd: Simd, with_at: bool) -> Self {
+        let at = if with_at { b'@' } else { b'.' };
+        Self { simd, at }
     }
 
     /// The classes of a 64-byte block.
     #[inline(always)]
     pub(crate) fn classify(self, b: &[u8; 64]) -> Block {
-        match self {
-            Self::Sse => classify(b),
+        match self.simd {
+            Simd::Sse => classify(b, self.at),
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2(v3) => avx2::classify(v3, b),
+            Simd::Avx2(v3) => avx2::classify(v3, b, self.at),
         }
     }
 }
@@ -188,6 +202,7 @@ mod avx2 {
     struct Classify<'b> {
         simd: V3,
         block: &'b [u8; 64],
+        at: u8,
     }
 
     /// A 16-byte table in both halves of a vector.
@@ -227,7 +242,7 @@ mod avx2 {
 
     /// The classes of 32 bytes, in the low 32 bits of each mask.
     #[inline(always)]
-    fn classify32(simd: V3, part: &[u8]) -> Block {
+    fn classify32(simd: V3, part: &[u8], at: u8) -> Block {
         let avx2 = simd.avx2;
         let x: __m256i = bytemuck::pod_read_unaligned(part);
         let nibble = splat(simd, 0x0f);
@@ -239,7 +254,7 @@ mod avx2 {
         let colon = is(simd, x, b':');
         let mark = avx2._mm256_or_si256(
             avx2._mm256_or_si256(is(simd, x, b'.'), colon),
-            avx2._mm256_or_si256(is(simd, x, b'='), is(simd, x, b'@')),
+            avx2._mm256_or_si256(is(simd, x, b'='), is(simd, x, at)),
         );
         Block {
             sep: any_of(simd, t, SEP_BITS),
@@ -256,8 +271,8 @@ mod avx2 {
         #[inline(always)]
         fn call(self) -> Block {
             let (l, h) = (
-                classify32(self.simd, &self.block[..32]),
-                classify32(self.simd, &self.block[32..]),
+                classify32(self.simd, &self.block[..32], self.at),
+                classify32(self.simd, &self.block[32..], self.at),
             );
             Block {
                 sep: l.sep | h.sep << 32,
@@ -271,15 +286,15 @@ mod avx2 {
 
     /// The classes of a 64-byte block, under AVX2.
     #[inline(never)]
-    pub(super) fn classify(simd: V3, block: &[u8; 64]) -> Block {
-        simd.vectorize(Classify { simd, block })
+    pub(super) fn classify(simd: V3, block: &[u8; 64], at: u8) -> Block {
+        simd.vectorize(Classify { simd, block, at })
     }
 }
 
 /// The same classes, a byte at a time (the reference the tests hold the
 /// vector code to).
 #[cfg(test)]
-pub(crate) fn classify_scalar(b: &[u8; 64]) -> Block {
+pub(crate) fn classify_scalar(b: &[u8; 64], with_at: bool) -> Block {
     let mut out = Block::default();
     for (i, &c) in b.iter().enumerate() {
         let bit = 1u64 << i;
@@ -289,7 +304,10 @@ pub(crate) fn classify_scalar(b: &[u8; 64]) -> Block {
             }
         };
         set(&mut out.sep, SEPARATORS.contains(&c));
-        set(&mut out.mark, matches!(c, b'.' | b':' | b'=' | b'@'));
+        set(
+            &mut out.mark,
+            matches!(c, b'.' | b':' | b'=') || (with_at && c == b'@'),
+        );
         set(&mut out.colon, c == b':');
         set(&mut out.hex, c.is_ascii_hexdigit());
         set(&mut out.backslash, c == b'\\');
@@ -308,24 +326,36 @@ mod tests {
             for (i, x) in b.iter_mut().enumerate() {
                 *x = (start + i) as u8;
             }
-            assert_eq!(classify(&b), classify_scalar(&b), "bytes {start}..");
+            assert_eq!(
+                classify(&b, b'@'),
+                classify_scalar(&b, true),
+                "bytes {start}.."
+            );
         }
     }
 
-    /// Each classifier this CPU runs: the SSE one always, the AVX2 one
-    /// where the CPU has it (said so where it has not).
-    fn classifiers() -> Vec<Classifier> {
-        let mut all = vec![Classifier::Sse];
-        match Classifier::detect() {
-            Classifier::Sse => eprintln!("this CPU has no AVX2: its classifier is not tested here"),
-            other => all.push(other),
+    /// Each classifier this CPU runs, with and without `@`: the SSE one
+    /// always, the AVX2 one where the CPU has it (said so where it has
+    /// not).
+    fn classifiers() -> Vec<(Classifier, bool)> {
+        let mut all = Vec::new();
+        for with_at in [true, false] {
+            all.push((Classifier::new(Simd::Sse, with_at), with_at));
+            match Classifier::detect(with_at) {
+                Classifier {
+                    simd: Simd::Sse, ..
+                } => {
+                    eprintln!("this CPU has no AVX2: its classifier is not tested here");
+                }
+                other => all.push((other, with_at)),
+            }
         }
         all
     }
 
     #[test]
     fn every_classifier_classes_every_byte_value_at_every_place() {
-        for c in classifiers() {
+        for (c, with_at) in classifiers() {
             for shift in 0..64 {
                 for start in (0..256).step_by(64) {
                     let mut b = [0u8; 64];
@@ -334,7 +364,7 @@ mod tests {
                     }
                     assert_eq!(
                         c.classify(&b),
-                        classify_scalar(&b),
+                        classify_scalar(&b, with_at),
                         "{c:?}, bytes {start}.. turned by {shift}"
                     );
                 }
@@ -346,8 +376,8 @@ mod tests {
         #[test]
         fn blocks_agree_with_the_scalar_table(v in proptest::collection::vec(proptest::prelude::any::<u8>(), 64)) {
             let b: [u8; 64] = v.try_into().expect("64 bytes");
-            for c in classifiers() {
-                proptest::prop_assert_eq!(c.classify(&b), classify_scalar(&b));
+            for (c, with_at) in classifiers() {
+                proptest::prop_assert_eq!(c.classify(&b), classify_scalar(&b, with_at));
             }
         }
     }

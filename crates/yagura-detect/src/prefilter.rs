@@ -216,7 +216,9 @@ impl<'i> Prefilter<'i> {
             index,
             urls: index.has_kind(ValueKind::Url),
             emails: index.has_kind(ValueKind::Email),
-            classifier: blocks::Classifier::detect(),
+            // A token whose only mark is `@` can hit only an email
+            // indicator (`shortcut`'s second case).
+            classifier: blocks::Classifier::detect(index.has_kind(ValueKind::Email)),
         })
     }
 
@@ -270,9 +272,9 @@ impl<'i> Prefilter<'i> {
     /// `marks`, in order, a position in each line that needs reading (a
     /// token that hits as [`Prefilter::may_hit`] looks it up, or a JSON
     /// escape) and none in the others, which hold nothing that hits. Only
-    /// the tokens that hold a `.`, `:` (not JSON's), `=` or `@`, and runs
-    /// of 32 or more hex digits, are looked at; after a mark the rest of
-    /// its line is skipped.
+    /// the tokens that hold a `.`, `:` (not JSON's), `=` or (with email
+    /// indicators) `@`, and runs of 32 or more hex digits, are looked at;
+    /// after a mark the rest of its line is skipped.
     pub fn scan(&self, text: &str, marks: &mut Vec<usize>) {
         let b = text.as_bytes();
         let n = b.len();
@@ -305,14 +307,23 @@ impl<'i> Prefilter<'i> {
             let json_colon =
                 blk.colon & (blk.sep << 1 | prev_sep) & !(blk.colon >> 1 | next_is_colon << 63);
             let sep = blk.sep | json_colon;
-            // Bit i: the 32 bytes ending at i are hex digits.
-            let mut run = u128::from(blk.hex) << 64 | u128::from(prev_hex);
-            run &= run << 1;
-            run &= run << 2;
-            run &= run << 4;
-            run &= run << 8;
-            run &= run << 16;
-            let hashy = (run >> 64) as u64;
+            // Bit i: the 32 bytes ending at i are hex digits. Such a run
+            // lies in this block (32 hex digits or more in it) or starts
+            // in the one before (its last hex digits and this one's first
+            // make 32 or more); most blocks have neither.
+            let hashy = if blk.hex.count_ones() >= 32
+                || prev_hex.leading_ones() + blk.hex.trailing_ones() >= 32
+            {
+                let mut run = u128::from(blk.hex) << 64 | u128::from(prev_hex);
+                run &= run << 1;
+                run &= run << 2;
+                run &= run << 4;
+                run &= run << 8;
+                run &= run << 16;
+                (run >> 64) as u64
+            } else {
+                0
+            };
             let mut backslash = blk.backslash;
             if paired {
                 backslash &= !1;
@@ -645,6 +656,22 @@ mod tests {
         marked == p.may_hit(line) || (marked && line.ends_with('\\'))
     }
 
+    /// A hash of the shortest length at every place against the 64-byte
+    /// blocks, alone in its block's hex digits or cut by a block's edge,
+    /// is found; one digit short, it is not.
+    #[test]
+    fn a_hash_is_found_at_every_place_against_the_blocks() {
+        let md5 = "cd".repeat(16);
+        let i = sample(&"ab".repeat(32), &[(ValueKind::Md5, &md5)]);
+        let p = Prefilter::new(&i).expect("exact");
+        for pad in 0..140 {
+            let line = format!("{{\"z\":\"{}\",\"h\":\"{md5}\"}}", "z".repeat(pad));
+            assert_eq!(marked(&p, &line), [true], "{line}");
+            let short = line.replace(&md5, &md5[1..]);
+            assert_eq!(marked(&p, &short), [false], "{short}");
+        }
+    }
+
     #[test]
     fn a_chunk_scan_marks_the_lines_may_hit_lets_through() {
         let sha = "ab".repeat(32);
@@ -680,20 +707,26 @@ mod tests {
     proptest::proptest! {
         /// On any chunk of lines built of separators, marks, hex runs and
         /// indicator pieces, the chunk scan and the line test agree line
-        /// by line (so a chunk scan never hides what the line test sees).
+        /// by line (so a chunk scan never hides what the line test sees),
+        /// with and without email indicators (without them `@` is no mark)
+        /// and MD5s (32 hex digits, the shortest hash).
         #[test]
-        fn the_chunk_scan_agrees_with_the_line_test(parts in proptest::collection::vec(0usize..40, 0..400)) {
+        fn the_chunk_scan_agrees_with_the_line_test(parts in proptest::collection::vec(0usize..42, 0..400)) {
             let sha = "ab".repeat(32);
-            let i = sample(&sha, &[(ValueKind::Ipv6, "2001:db8::7")]);
-            let p = Prefilter::new(&i).expect("exact");
+            let md5 = "cd".repeat(16);
+            let plain = sample(&sha, &[(ValueKind::Ipv6, "2001:db8::7")]);
+            let more = sample(&sha, &[(ValueKind::Ipv6, "2001:db8::7"), (ValueKind::Email, "eve@mail"), (ValueKind::Md5, &md5)]);
             let pieces = ["198.51.100.7", "198.51.100.70", "203.0.113.9", "evil.example", "x.EVIL.example",
                 "notevil.example", &sha, "ab", "2001:db8::7", "::", ":", ".", "=", "@", "/", "\\", "\\\\",
                 "\"", "{", "}", ",", " ", "\n", "\r\n", "http://", "a", "ü", "1", "0", "-", "[", "]", "443",
-                "eve@", "u=", "\\u0041", "ff", "Z", "12", "::1"];
+                "eve@", "u=", "\\u0041", "ff", "Z", "12", "::1", "mail", &md5];
             let chunk: String = parts.iter().map(|&k| pieces[k]).collect();
-            let got = marked(&p, &chunk);
-            for (line, m) in chunk.split('\n').zip(&got) {
-                proptest::prop_assert!(agree(&p, line, *m), "{:?}: marked {}", line, m);
+            for i in [&plain, &more] {
+                let p = Prefilter::new(i).expect("exact");
+                let got = marked(&p, &chunk);
+                for (line, m) in chunk.split('\n').zip(&got) {
+                    proptest::prop_assert!(agree(&p, line, *m), "{:?}: marked {}", line, m);
+                }
             }
         }
     }

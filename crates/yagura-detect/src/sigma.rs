@@ -485,7 +485,9 @@ pub fn load_rules(
                 Some((path, dir))
             })
             .collect();
-        entries.sort();
+        // By name: the entries share their folder, so this is the paths'
+        // order, without comparing every path component by component.
+        entries.sort_unstable_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
         for (e, dir) in entries {
             if dir {
                 walk(&e, out)?;

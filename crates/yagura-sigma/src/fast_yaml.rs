@@ -43,14 +43,21 @@ pub(crate) fn documents(text: &str) -> Option<Vec<Yaml>> {
     if text.len() > MAX_TEXT || !plain_text(text) {
         return None;
     }
+    // A carriage return only as a line's last character (before `\n` or
+    // at the text's end), where it is dropped below.
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\r', bytes).any(|i| i + 1 < bytes.len() && bytes[i + 1] != b'\n') {
+        return None;
+    }
     let mut docs = Vec::new();
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut marker = false;
-    for raw in text.split('\n') {
+    let mut start = 0;
+    // The lines as `split('\n')` gives them, the last after the last `\n`.
+    for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
+        let raw = text.get(start..end)?;
+        start = end + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if raw.contains('\r') {
-            return None;
-        }
         let body = raw.trim_start_matches(' ');
         let indent = raw.len() - body.len();
         if indent == 0 && (body.starts_with("---") || body.starts_with("...")) {
@@ -801,6 +808,8 @@ mod tests {
             "a: plain\n  continued\n  twice\nb: [x]\n",
             "- an item\n  going on\n- next\n",
             "a: NULL\nb: Yes\nc: off\nd: n\ne: TRUE\nf: false\n",
+            "title: a\r\nid: 1\r\ntags:\r\n- x\r\n",
+            "a: 1\r",
         ] {
             assert!(same(text), "not read fast: {text:?}");
         }
@@ -837,6 +846,9 @@ mod tests {
             "a: |\n  x\n  \nb: 1\n",
             "",
             "a:\n  b: 1\n c: 2\n",
+            "a: 1\rb: 2\n",
+            "a: x\r\r\nb: 2\n",
+            "\ra: 1\n",
         ] {
             assert!(!same(text), "read fast: {text:?}");
         }

@@ -8,7 +8,7 @@
 //! that cannot be read is reported with its place, and the rest of the file
 //! is read.
 
-use std::io::{Read, Seek};
+use std::io::{Read, Seek, SeekFrom};
 
 use evtx::{EvtxParser, ParserSettings};
 
@@ -34,6 +34,7 @@ pub fn read<R: Read + Seek + Send + 'static>(
     let settings = ParserSettings::new()
         .num_threads(threads)
         .separate_json_attributes(false);
+    let input = Bounded::trimmed(input).map_err(|e| format!("cannot read it: {e}"))?;
     let mut parser = EvtxParser::from_read_seek(input)
         .map_err(|e| format!("not an EVTX file: {e}"))?
         .with_configuration(settings);
@@ -64,9 +65,209 @@ pub fn read<R: Read + Seek + Send + 'static>(
     Ok(())
 }
 
+/// The file header's size and a chunk's, as the format fixes them.
+const HEADER: u64 = 4096;
+const CHUNK: u64 = 65536;
+
+/// Where the used part of an EVTX file ends: before the run of all-zero
+/// chunks at its end (a log's space allocated ahead, often most of a
+/// small log's file), which hold no record. The `evtx` crate reads each
+/// such chunk whole and looks at it byte by byte before skipping it;
+/// here each is read into one buffer and tested 16 bytes at a time. A
+/// file that is not the header and whole chunks is used to its end; so is
+/// a zero chunk with a used one after it.
+fn used_length<R: Read + Seek>(input: &mut R) -> std::io::Result<u64> {
+    let len = input.seek(SeekFrom::End(0))?;
+    if len < HEADER || !(len - HEADER).is_multiple_of(CHUNK) {
+        return Ok(len);
+    }
+    let mut end = len;
+    let mut chunk = vec![0u8; CHUNK as usize];
+    while end > HEADER {
+        input.seek(SeekFrom::Start(end - CHUNK))?;
+        input.read_exact(&mut chunk)?;
+        if !all_zero(&chunk) {
+            break;
+        }
+        end -= CHUNK;
+    }
+    Ok(end)
+}
+
+/// Whether every byte is zero: the bytes ORed 16 at a time, which the
+/// compiler keeps in vector registers (no early exit to get in its way).
+fn all_zero(b: &[u8]) -> bool {
+    let words = b.chunks_exact(16);
+    let rest = words.remainder().iter().fold(0u8, |a, &x| a | x);
+    let any = words.fold(0u128, |a, w| {
+        a | u128::from_ne_bytes(w.try_into().unwrap_or([1; 16]))
+    });
+    any == 0 && rest == 0
+}
+
+/// A reader that ends at `len`: the used part of an EVTX file, for the
+/// parser, which finds the file's end by seeking to it.
+struct Bounded<R> {
+    inner: R,
+    len: u64,
+    pos: u64,
+}
+
+impl<R: Read + Seek> Bounded<R> {
+    fn trimmed(mut inner: R) -> std::io::Result<Self> {
+        let len = used_length(&mut inner)?;
+        inner.seek(SeekFrom::Start(0))?;
+        Ok(Self { inner, len, pos: 0 })
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = usize::try_from(self.len.saturating_sub(self.pos)).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        let n = self.inner.read(&mut buf[..want])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Bounded<R> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        }
+        .ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        self.pos = self.inner.seek(SeekFrom::Start(target))?;
+        Ok(self.pos)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file of a header and chunks, each chunk zero or not.
+    fn layout(chunks: &[bool], tail: usize) -> Vec<u8> {
+        let mut f = vec![7u8; HEADER as usize];
+        for &used in chunks {
+            let mut c = vec![0u8; CHUNK as usize];
+            if used {
+                c[CHUNK as usize - 1] = 1;
+            }
+            f.extend(c);
+        }
+        f.extend(vec![0u8; tail]);
+        f
+    }
+
+    #[test]
+    fn only_the_zero_chunks_at_the_end_are_left_out() {
+        let h = HEADER;
+        for (chunks, tail, used) in [
+            (&[true, true, false, false][..], 0, h + 2 * CHUNK),
+            (&[true, false, true, false], 0, h + 3 * CHUNK),
+            (&[false, false], 0, h),
+            (&[true, false], 5, h + 2 * CHUNK + 5),
+            (&[], 0, h),
+            (&[true], 0, h + CHUNK),
+        ] {
+            let f = layout(chunks, tail);
+            let got = used_length(&mut std::io::Cursor::new(&f)).expect("in memory");
+            assert_eq!(got, used, "{chunks:?} + {tail}");
+        }
+        assert_eq!(
+            used_length(&mut std::io::Cursor::new(vec![0u8; 100])).expect("read"),
+            100
+        );
+    }
+
+    #[test]
+    fn a_bounded_reader_ends_at_its_length_and_seeks_within_it() {
+        let f = layout(&[true, false], 0);
+        let mut b = Bounded::trimmed(std::io::Cursor::new(f)).expect("in memory");
+        assert_eq!(b.seek(SeekFrom::End(0)).expect("seek"), HEADER + CHUNK);
+        assert_eq!(b.seek(SeekFrom::End(-1)).expect("seek"), HEADER + CHUNK - 1);
+        let mut rest = Vec::new();
+        b.read_to_end(&mut rest).expect("read");
+        assert_eq!(rest, [1]);
+        assert_eq!(
+            b.seek(SeekFrom::Current(-2)).expect("seek"),
+            HEADER + CHUNK - 2
+        );
+        assert!(
+            b.seek(SeekFrom::End(-(HEADER as i64 + CHUNK as i64 + 1)))
+                .is_err()
+        );
+        b.seek(SeekFrom::Start(0)).expect("seek");
+        let mut all = Vec::new();
+        b.read_to_end(&mut all).expect("read");
+        assert_eq!(all.len() as u64, HEADER + CHUNK);
+    }
+
+    /// The records of every sample log, as the parser gives them from the
+    /// whole file, are the ones read from its used part.
+    #[test]
+    fn the_used_part_gives_every_record() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/evtx");
+        if !dir.is_dir() {
+            eprintln!("skipped: {} is absent", dir.display());
+            return;
+        }
+        let mut files: Vec<_> = walkdir(&dir);
+        files.sort();
+        let mut trimmed = 0;
+        for f in files.iter().take(60) {
+            let bytes = std::fs::read(f).expect("read");
+            let mut whole = Vec::new();
+            let settings = ParserSettings::new()
+                .num_threads(1)
+                .separate_json_attributes(false);
+            if let Ok(p) = EvtxParser::from_buffer(bytes.clone()) {
+                for r in p.with_configuration(settings).records_json() {
+                    whole.push(
+                        r.map(|r| (r.event_record_id, r.data))
+                            .map_err(|e| e.to_string()),
+                    );
+                }
+            }
+            let mut used = Vec::new();
+            let _ = read(std::io::Cursor::new(bytes.clone()), 1, |item| {
+                used.push(match item {
+                    EvtxItem::Record(id, json) => Ok((id, json)),
+                    EvtxItem::Error(_, m) => Err(m),
+                });
+                true
+            });
+            let len = used_length(&mut std::io::Cursor::new(&bytes)).expect("in memory");
+            trimmed += usize::from(len < bytes.len() as u64);
+            let ok = |v: &[Result<(u64, String), String>]| {
+                v.iter()
+                    .filter_map(|r| r.as_ref().ok())
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(ok(&used), ok(&whole), "{}", f.display());
+        }
+        assert!(trimmed > 0, "no sample had zero chunks at its end");
+    }
+
+    fn walkdir(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(d).expect("folder").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walkdir(&p));
+            } else if p.extension().is_some_and(|x| x == "evtx") {
+                out.push(p);
+            }
+        }
+        out
+    }
     use serde_json::json;
 
     use crate::event::testutil::Collect;

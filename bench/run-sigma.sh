@@ -38,12 +38,16 @@ warm "$RULES"
 [ -z "${HAYABUSA_RULES:-}" ] || warm "$HAYABUSA_RULES"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# tool-name command... -> "seconds peak-kB"
+# tool-name command... -> "seconds peak-kB". Wall time by the shell's
+# microsecond clock (GNU time's %e has 10 ms steps, too coarse for runs
+# of a fifth of a second), peak RSS by GNU time.
 measure() {
-  local name=$1; shift
+  local name=$1 start end; shift
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || true
-    tail -1 "$OUT/$name.time"
+    start=$EPOCHREALTIME
+    /usr/bin/time -f "%M" -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || true
+    end=$EPOCHREALTIME
+    echo "$(echo "$end - $start" | bc -l) $(tail -1 "$OUT/$name.time")"
   done > "$OUT/$name.runs"
   echo "$(cut -d' ' -f1 "$OUT/$name.runs" | median) $(cut -d' ' -f2 "$OUT/$name.runs" | sort -n | tail -1)"
 }
@@ -57,7 +61,7 @@ echo "corpus: $files EVTX files, $events events; rules: $RULES ($loaded)"
 python3 - "$events" "$yt" "$yrss" "$yhits" <<'PY'
 import sys
 ev, t, rss, hits = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-print(f"yagura hunt --sigma   {t:6.2f} s  {ev / t:9,.0f} events/s  {rss / 1024:6.0f} MB  {hits} hits")
+print(f"yagura hunt --sigma   {t:6.3f} s  {ev / t:9,.0f} events/s  {rss / 1024:6.0f} MB  {hits} hits")
 PY
 if [ -n "${CHAINSAW:-}" ]; then
   [ -n "${CHAINSAW_MAPPING:-}" ] || { echo "CHAINSAW_MAPPING is needed with CHAINSAW" >&2; exit 2; }
@@ -92,7 +96,7 @@ ht, hst, yst = float(ht), float(hst), float(yst)
 print(f"hayabusa, its rules    {ht:6.2f} s  {ev / ht:9,.0f} events/s  {int(hrss) / 1024:6.0f} MB  {hhits} hits")
 print(f"yagura (SigmaHQ) vs hayabusa (its rules): {ht / yt:.1f}x faster")
 print(f"hayabusa, its sigma/   {hst:6.2f} s  {ev / hst:9,.0f} events/s  {int(hsrss) / 1024:6.0f} MB  {hshits} hits")
-print(f"yagura, the same sigma/ {yst:5.2f} s  {ev / yst:9,.0f} events/s  {int(ysrss) / 1024:6.0f} MB  {yshits} hits ({a[11]})")
+print(f"yagura, the same sigma/ {yst:5.3f} s  {ev / yst:9,.0f} events/s  {int(ysrss) / 1024:6.0f} MB  {yshits} hits ({a[11]})")
 print(f"same rules: yagura vs hayabusa: {hst / yst:.1f}x faster")
 PY
   python3 bench/agree-hayabusa.py "$OUT/hayabusa-sigma.jsonl" "$OUT/yagura-hsigma.out" "$HAYABUSA_RULES/config/exclude_rules.txt"

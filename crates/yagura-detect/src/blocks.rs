@@ -29,6 +29,21 @@ pub(crate) struct Block {
     pub(crate) backslash: u64,
 }
 
+impl Block {
+    /// These classes with `part`'s placed from bit `at` on (a part of a
+    /// block classified on its own).
+    #[inline(always)]
+    fn merged(self, part: Block, at: usize) -> Block {
+        Block {
+            sep: self.sep | part.sep << at,
+            mark: self.mark | part.mark << at,
+            colon: self.colon | part.colon << at,
+            hex: self.hex | part.hex << at,
+            backslash: self.backslash | part.backslash << at,
+        }
+    }
+}
+
 /// The separators, as `extract::tokens` cuts text.
 pub(crate) const SEPARATORS: &[u8] = b" \t\r\n\"'`,;<>(){}|\\^";
 
@@ -131,13 +146,7 @@ pub(crate) fn classify(b: &[u8; 64], at: u8) -> Block {
         let Ok(part) = <&[u8; 16]>::try_from(part) else {
             continue;
         };
-        let c = classify16(part, at);
-        let at = 16 * k;
-        out.sep |= c.sep << at;
-        out.mark |= c.mark << at;
-        out.colon |= c.colon << at;
-        out.hex |= c.hex << at;
-        out.backslash |= c.backslash << at;
+        out = out.merged(classify16(part, at), 16 * k);
     }
     out
 }
@@ -270,17 +279,8 @@ mod avx2 {
 
         #[inline(always)]
         fn call(self) -> Block {
-            let (l, h) = (
-                classify32(self.simd, &self.block[..32], self.at),
-                classify32(self.simd, &self.block[32..], self.at),
-            );
-            Block {
-                sep: l.sep | h.sep << 32,
-                mark: l.mark | h.mark << 32,
-                colon: l.colon | h.colon << 32,
-                hex: l.hex | h.hex << 32,
-                backslash: l.backslash | h.backslash << 32,
-            }
+            let low = classify32(self.simd, &self.block[..32], self.at);
+            low.merged(classify32(self.simd, &self.block[32..], self.at), 32)
         }
     }
 

@@ -20,6 +20,14 @@ const MAX_DEPTH: usize = 48;
 /// The most documents read here.
 const MAX_DOCUMENTS: usize = 1024;
 
+/// The most comments read here between two lines of content. The full
+/// parser refuses a run of more than 64 (granit's
+/// `max_buffered_comment_events`: "too many consecutive comments"), so a
+/// long run is left to it, with a margin: a trailing `#` on a content line
+/// is counted whether or not it starts a comment, and so is a block
+/// scalar's line that starts with `#`.
+const MAX_COMMENT_RUN: usize = 32;
+
 #[derive(Clone, Copy)]
 struct Line<'a> {
     /// Spaces before the content.
@@ -52,6 +60,9 @@ pub(crate) fn documents(text: &str) -> Option<Vec<Yaml>> {
     let mut docs = Vec::new();
     let mut lines: Vec<Line<'_>> = Vec::new();
     let mut marker = false;
+    // Comments since the last line of content (blank lines do not end a
+    // run).
+    let mut comments = 0usize;
     let mut start = 0;
     // The lines as `split('\n')` gives them, the last after the last `\n`.
     for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
@@ -79,6 +90,14 @@ pub(crate) fn documents(text: &str) -> Option<Vec<Yaml>> {
             return None;
         }
         let text = body.trim_end_matches(' ');
+        if text.starts_with('#') {
+            comments += 1;
+        } else if !text.is_empty() {
+            comments = usize::from(text.contains('#'));
+        }
+        if comments > MAX_COMMENT_RUN {
+            return None;
+        }
         lines.push(Line {
             indent,
             text,
@@ -810,6 +829,7 @@ mod tests {
             "a: NULL\nb: Yes\nc: off\nd: n\ne: TRUE\nf: false\n",
             "title: a\r\nid: 1\r\ntags:\r\n- x\r\n",
             "a: 1\r",
+            "a: 1 # c\n# c1\n\n  # c2\nb: 2\n",
         ] {
             assert!(same(text), "not read fast: {text:?}");
         }
@@ -849,6 +869,10 @@ mod tests {
             "a: 1\rb: 2\n",
             "a: x\r\r\nb: 2\n",
             "\ra: 1\n",
+            // More comments in a row than the full parser takes (its
+            // error), or than the margin under its limit (read by it).
+            &format!("a: 1 # c\n{}b: 2\n", " # c\n".repeat(70)),
+            &format!("a:\n{}  b: 2\n", "# c\n\n".repeat(40)),
         ] {
             assert!(!same(text), "read fast: {text:?}");
         }

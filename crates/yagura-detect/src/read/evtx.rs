@@ -218,8 +218,16 @@ mod tests {
             eprintln!("skipped: {} is absent", dir.display());
             return;
         }
-        let mut files: Vec<_> = walkdir(&dir);
-        files.sort();
+        // The folder as a hunt walks it (sorted by name).
+        let files: Vec<_> = crate::run::expand(&[crate::run::Input::Path(dir)])
+            .into_iter()
+            .filter_map(|(_, i)| match i {
+                Ok(crate::run::Input::Path(p)) if p.extension().is_some_and(|x| x == "evtx") => {
+                    Some(p)
+                }
+                _ => None,
+            })
+            .collect();
         let mut trimmed = 0;
         for f in files.iter().take(60) {
             let bytes = std::fs::read(f).expect("read");
@@ -256,18 +264,6 @@ mod tests {
         assert!(trimmed > 0, "no sample had zero chunks at its end");
     }
 
-    fn walkdir(d: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut out = Vec::new();
-        for e in std::fs::read_dir(d).expect("folder").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walkdir(&p));
-            } else if p.extension().is_some_and(|x| x == "evtx") {
-                out.push(p);
-            }
-        }
-        out
-    }
     use serde_json::json;
 
     use crate::event::testutil::Collect;

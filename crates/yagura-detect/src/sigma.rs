@@ -612,7 +612,10 @@ impl Bucket {
 /// and Security buckets share their `CommandLine` literals, and a Sysmon
 /// `Image`'s are a 4688's `NewProcessName`'s.
 #[derive(Debug, Default)]
-struct Automata(Mutex<HashMap<Vec<String>, Arc<Built>>>);
+struct Automata(Mutex<FastMap<u64, Vec<LiteralSet>>>);
+
+/// A literal set (sorted) and its searchers' cell.
+type LiteralSet = (Box<[Box<str>]>, Arc<Built>);
 
 /// One literal set's searchers, once a thread has built them (`None`: too
 /// large to build).
@@ -632,13 +635,28 @@ struct Searchers {
 impl Automata {
     /// The searchers over `lits` (sorted), `None` when too large to build.
     fn of(&self, lits: &[&str]) -> Option<Arc<Searchers>> {
+        // Keyed by the set's hash, the set itself compared on a match:
+        // the set is copied only the first time it is seen.
+        let hash = {
+            use std::hash::BuildHasher;
+            foldhash::fast::FixedState::default().hash_one(lits)
+        };
         let cell = {
             let mut m = self
                 .0
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let key: Vec<String> = lits.iter().map(|l| (*l).to_owned()).collect();
-            m.entry(key).or_default().clone()
+            let same = m.entry(hash).or_default();
+            let known = same.iter().find(|(set, _)| {
+                set.len() == lits.len() && set.iter().zip(lits).all(|(a, b)| &**a == *b)
+            });
+            if let Some((_, cell)) = known {
+                cell.clone()
+            } else {
+                let cell = Arc::<Built>::default();
+                same.push((lits.iter().map(|&l| l.into()).collect(), cell.clone()));
+                cell
+            }
         };
         cell.get_or_init(|| {
             let automaton = aho_corasick::AhoCorasick::builder()
@@ -683,7 +701,7 @@ impl Index {
         // Per event field: each distinct literal once, with the gated
         // entries it opens (many rules share a literal, such as an image
         // name: the automaton reports it once, not once per rule).
-        let mut lits: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
+        let mut lits: FastMap<&str, FastMap<&str, Vec<u32>>> = FastMap::default();
         for &(i, j) in entries {
             let p = &rules[i];
             match &p.necessary {
@@ -694,7 +712,7 @@ impl Index {
                     let rename = &p.routes[j].rename;
                     for (field, lit) in n {
                         let f = rename.get(field).unwrap_or(field);
-                        let owners = lits.entry(f.clone()).or_default().entry(lit.clone());
+                        let owners = lits.entry(f.as_str()).or_default().entry(lit.as_str());
                         let owners = owners.or_default();
                         if owners.last() != Some(&g) {
                             owners.push(g);
@@ -704,16 +722,16 @@ impl Index {
             }
         }
         let mut fields: Vec<_> = lits.into_iter().collect();
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.sort_by(|a, b| a.0.cmp(b.0));
         for (field, by_lit) in fields {
             let mut by_lit: Vec<_> = by_lit.into_iter().collect();
             by_lit.sort_unstable();
-            let lits: Vec<&str> = by_lit.iter().map(|(lit, _)| lit.as_str()).collect();
+            let lits: Vec<&str> = by_lit.iter().map(|(lit, _)| *lit).collect();
             let built = automata.of(&lits);
             let owners: Vec<Vec<u32>> = by_lit.into_iter().map(|(_, o)| o).collect();
             match built {
                 Some(searchers) => b.fields.push(FieldLiterals {
-                    field,
+                    field: field.to_owned(),
                     searchers,
                     owners,
                 }),

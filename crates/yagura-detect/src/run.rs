@@ -203,7 +203,7 @@ enum Work {
 }
 
 struct Task {
-    seq: u64,
+    seq: Key,
     source: usize,
     work: Work,
 }
@@ -217,7 +217,7 @@ impl Outcome {
             }
         };
         match self {
-            Outcome::Opened(_) => {}
+            Outcome::Opened(_) | Outcome::End => {}
             Outcome::Error(e) => e.place.iter_mut().for_each(moved),
             Outcome::Done {
                 findings,
@@ -245,10 +245,18 @@ enum Outcome {
         bytes: u64,
     },
     Error(ReadError),
+    /// The input's last result came before this (a batch input, read
+    /// alone: its results are numbered from 0).
+    End,
 }
 
+/// A result's place in input order: its input's rank (0 when the inputs
+/// are read at once, a followed file or a stream among them) and the
+/// number of the task or report within it.
+type Key = (usize, u64);
+
 struct Done {
-    seq: u64,
+    seq: Key,
     source: usize,
     outcome: Outcome,
     /// `Some(k)`: its line numbers count from the lines its input's
@@ -339,8 +347,8 @@ fn collect(
     summary: &mut Summary,
     sink: &mut dyn FnMut(Report<'_>) -> bool,
 ) {
-    let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
-    let mut next = 0u64;
+    let mut pending: BTreeMap<Key, Done> = BTreeMap::new();
+    let mut next: Key = (0, 0);
     let mut go = true;
     // Each input's lines handed on so far, for results numbered from them.
     let mut bases: HashMap<usize, u64> = HashMap::new();
@@ -357,6 +365,7 @@ fn collect(
             }
         };
         match d.outcome {
+            Outcome::End => {}
             Outcome::Opened(format) => {
                 summary.inputs += 1;
                 send(Report::Opened { source, format });
@@ -421,7 +430,10 @@ fn collect(
         }
         pending.insert(d.seq, d);
         while go && let Some(d) = pending.remove(&next) {
-            next += 1;
+            next = match d.outcome {
+                Outcome::End => (next.0 + 1, 0),
+                _ => (next.0, next.1 + 1),
+            };
             hand_on(d, summary, &mut go);
         }
     }
@@ -467,13 +479,14 @@ pub fn stdin_is_live() -> bool {
     !file.is_ok_and(|m| m.is_file())
 }
 
-/// A task number, in the order tasks are made (across inputs read at
-/// once, the order their parts came in).
-struct Seq(AtomicU64);
+/// A task number, in the order tasks are made: within one input's rank
+/// (a batch input, read alone), or across inputs read at once (rank 0),
+/// the order their parts came in.
+struct Seq(usize, AtomicU64);
 
 impl Seq {
-    fn next(&self) -> u64 {
-        self.0.fetch_add(1, Ordering::Relaxed)
+    fn next(&self) -> Key {
+        (self.0, self.1.fetch_add(1, Ordering::Relaxed))
     }
 }
 
@@ -496,13 +509,13 @@ fn produce(
     buf_rx: Receiver<Vec<u8>>,
     stop: &Arc<AtomicBool>,
 ) {
-    let p = Producing {
+    let mut p = Producing {
         opts,
         task_tx,
         done_tx,
         buf_rx: Mutex::new(buf_rx),
         stop,
-        seq: Seq(AtomicU64::new(0)),
+        seq: Seq(0, AtomicU64::new(0)),
     };
     let streams = sources
         .iter()
@@ -517,11 +530,48 @@ fn produce(
         });
         return;
     }
-    for (source, (_, input)) in sources.iter().enumerate() {
-        if stop.load(Ordering::Relaxed) || !produce_one(&p, source, input) {
+    // One input after another, each numbering its results from 0 and
+    // ending with `End`, so that they can be read in another order than
+    // they are handed on: EVTX files first, largest first (each is one
+    // task, and the largest last would leave the other workers idle at
+    // the end), then the others as given.
+    for source in batch_order(sources) {
+        p.seq = Seq(source, AtomicU64::new(0));
+        if stop.load(Ordering::Relaxed) || !produce_one(&p, source, &sources[source].1) {
+            return;
+        }
+        let end = Done {
+            seq: p.seq.next(),
+            source,
+            outcome: Outcome::End,
+            lines: None,
+        };
+        if done_tx.send(end).is_err() {
             return;
         }
     }
+}
+
+/// The order a batch hunt reads its inputs in: the EVTX files (by their
+/// signature) largest first, then the other inputs in the order given.
+/// Results are handed on in the order given all the same; those of the
+/// EVTX files wait for the inputs before them (detections and findings
+/// only, never their records).
+fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
+    let evtx_len = |input: &Result<Input, String>| {
+        let Ok(Input::Path(path)) = input else {
+            return None;
+        };
+        let mut f = std::fs::File::open(path).ok()?;
+        let mut head = [0u8; 8];
+        f.read_exact(&mut head).ok()?;
+        (&head == b"ElfFile\0").then(|| f.metadata().map_or(0, |m| m.len()))
+    };
+    let lens: Vec<Option<u64>> = sources.iter().map(|(_, i)| evtx_len(i)).collect();
+    let mut evtx: Vec<usize> = (0..sources.len()).filter(|&i| lens[i].is_some()).collect();
+    evtx.sort_by_key(|&i| std::cmp::Reverse(lens[i]));
+    let rest = (0..sources.len()).filter(|&i| lens[i].is_none());
+    evtx.into_iter().chain(rest).collect()
 }
 
 /// Reads one input and queues its tasks; false when the hunt is over.
@@ -779,7 +829,7 @@ fn send_lines(
     first_line: Option<u64>,
     buf: Vec<u8>,
     task_tx: &SyncSender<Task>,
-    next: &dyn Fn() -> u64,
+    next: &dyn Fn() -> Key,
 ) -> bool {
     if buf.is_empty() {
         return true;

@@ -575,3 +575,55 @@ fn linux_rules_over_syslog_audit_and_sysmon_for_linux() {
     assert_eq!(cron["channel"], "cron");
     assert_eq!(cron["details"], "message: (root) REPLACE (root)");
 }
+
+/// EVTX files are read largest first (so that the last one does not keep
+/// a worker busy alone at the end), but their rows come in the order the
+/// files were given, each file's in record order: the same rows as the
+/// files hunted one at a time, one after another. A file that is not a
+/// log, between them, is reported and the rest is read.
+#[test]
+fn evtx_files_read_largest_first_are_reported_in_the_order_given() {
+    let (Some(small), Some(large), Some(middle)) = (
+        evtx("eventlog-dac.evtx"),
+        evtx("smb-password-guessing-security.evtx"),
+        evtx("password-spray.evtx"),
+    ) else {
+        return;
+    };
+    let d = dir("order");
+    let rule = d.join("any.yml");
+    std::fs::write(
+        &rule,
+        "title: Any Windows event (test)\nid: 22222222-3333-4444-8555-666666666666\n\
+         level: low\nlogsource: {product: windows}\n\
+         detection:\n    sel:\n        EventID|exists: true\n    condition: sel\n",
+    )
+    .expect("rule");
+    let junk = d.join("notes.txt");
+    std::fs::write(&junk, [0xffu8, 0xfe, 0, 1, 2, 3]).expect("junk");
+    let run = |logs: &[&Path]| {
+        let mut args = vec!["hunt", "--output", "jsonl", "--sigma"];
+        let rule = p(&rule);
+        args.push(&rule);
+        let logs: Vec<String> = logs.iter().map(|l| p(l)).collect();
+        args.extend(logs.iter().map(String::as_str));
+        let o = yagura(&d, &args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        (rows(&o.stdout), err)
+    };
+    let (all, err) = run(&[&small, &large, &junk, &middle]);
+    let mut one_by_one = Vec::new();
+    for f in [&small, &large, &middle] {
+        one_by_one.extend(run(&[f]).0);
+    }
+    assert!(all.len() > 1000, "{} rows", all.len());
+    assert_eq!(all, one_by_one);
+    let files: Vec<&str> = all.iter().filter_map(|r| r["file"].as_str()).collect();
+    let first_large = files
+        .iter()
+        .position(|f| f.ends_with("guessing-security.evtx"));
+    let last_small = files.iter().rposition(|f| f.ends_with("eventlog-dac.evtx"));
+    assert!(last_small < first_large, "{last_small:?} {first_large:?}");
+    assert!(err.contains("notes.txt: not a log format"), "{err}");
+    assert!(err.contains("3 inputs"), "{err}");
+}

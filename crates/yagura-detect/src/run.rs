@@ -562,10 +562,16 @@ fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
         let Ok(Input::Path(path)) = input else {
             return None;
         };
-        let mut f = std::fs::File::open(path).ok()?;
+        // Regular files only: a named pipe (`<(zcat …)`) would block or
+        // lose the bytes read here.
+        let meta = std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)?;
         let mut head = [0u8; 8];
-        f.read_exact(&mut head).ok()?;
-        (&head == b"ElfFile\0").then(|| f.metadata().map_or(0, |m| m.len()))
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .ok()?;
+        (&head == b"ElfFile\0").then_some(meta.len())
     };
     let lens: Vec<Option<u64>> = sources.iter().map(|(_, i)| evtx_len(i)).collect();
     let mut evtx: Vec<usize> = (0..sources.len()).filter(|&i| lens[i].is_some()).collect();

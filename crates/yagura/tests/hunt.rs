@@ -1071,3 +1071,56 @@ fn a_nats_subject_is_hunted_as_its_messages_arrive() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A named pipe among a batch hunt's files (`<(zcat …)` gives one) is
+/// opened once and read from its first byte: the batch's reading order,
+/// which looks for EVTX files among the inputs, leaves what is not a
+/// regular file alone.
+#[test]
+fn a_named_pipe_among_the_files_is_read_whole() {
+    let d = dir("fifo");
+    let iocs = write(&d, "iocs.txt", IOCS.as_bytes());
+    let a = write(&d, "a.jsonl", b"{\"a\":\"192.0.2.1\"}\n");
+    let fifo = d.join("pipe.jsonl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut w = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("the hunt opens the pipe");
+            w.write_all(b"{\"a\":\"198.51.100.7\"}\n{\"b\":\"x\"}\n")
+                .expect("the hunt reads the pipe");
+        })
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_yagura"))
+        .env("YAGURA_DATA", &d)
+        .env_remove("YAGURA_CONFIG")
+        .args(["hunt", "--iocs", &iocs, "--output", "jsonl", &a])
+        .arg(&fifo)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the hunt still waits on the pipe after 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().expect("output");
+    writer.join().expect("writer");
+    assert_eq!(
+        hits(&o),
+        vec![h("pipe.jsonl", "line 1", "a", "198.51.100.7")],
+        "{}",
+        text(&o.stderr)
+    );
+}

@@ -647,9 +647,9 @@ impl Automata {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let same = m.entry(hash).or_default();
-            let known = same.iter().find(|(set, _)| {
-                set.len() == lits.len() && set.iter().zip(lits).all(|(a, b)| &**a == *b)
-            });
+            let known = same
+                .iter()
+                .find(|(set, _)| set.iter().map(|l| &**l).eq(lits.iter().copied()));
             if let Some((_, cell)) = known {
                 cell.clone()
             } else {

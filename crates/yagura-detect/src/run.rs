@@ -530,11 +530,9 @@ fn produce(
         });
         return;
     }
-    // One input after another, each numbering its results from 0 and
-    // ending with `End`, so that they can be read in another order than
-    // they are handed on: EVTX files first, largest first (each is one
-    // task, and the largest last would leave the other workers idle at
-    // the end), then the others as given.
+    // One input after another (in `batch_order`), each numbering its
+    // results from 0 and ending with `End`: the caller's thread hands them
+    // on in the order given.
     for source in batch_order(sources) {
         p.seq = Seq(source, AtomicU64::new(0));
         if stop.load(Ordering::Relaxed) || !produce_one(&p, source, &sources[source].1) {
@@ -554,9 +552,12 @@ fn produce(
 
 /// The order a batch hunt reads its inputs in: the EVTX files (by their
 /// signature) largest first, then the other inputs in the order given.
-/// Results are handed on in the order given all the same; those of the
-/// EVTX files wait for the inputs before them (detections and findings
-/// only, never their records).
+/// An EVTX file is one task: the largest read last would keep one worker
+/// busy alone at the end. Results are handed on in the order given all
+/// the same; those of the EVTX files wait for the inputs before them
+/// (detections and findings only, never their records). The cost is an
+/// open and an 8-byte read per regular file before the first task
+/// (1.7–2.5 ms for the 315 sample files).
 fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
     let evtx_len = |input: &Result<Input, String>| {
         let Ok(Input::Path(path)) = input else {
@@ -571,7 +572,7 @@ fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
         std::fs::File::open(path)
             .and_then(|mut f| f.read_exact(&mut head))
             .ok()?;
-        (&head == b"ElfFile\0").then_some(meta.len())
+        (read::detect(&head) == Some(Format::Evtx)).then_some(meta.len())
     };
     let lens: Vec<Option<u64>> = sources.iter().map(|(_, i)| evtx_len(i)).collect();
     let mut evtx: Vec<usize> = (0..sources.len()).filter(|&i| lens[i].is_some()).collect();

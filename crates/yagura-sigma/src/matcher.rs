@@ -278,6 +278,25 @@ struct Regex {
     built: std::sync::OnceLock<Option<Built>>,
 }
 
+/// A regex without lookaround, as a rule's `re` is built: the `regex`
+/// crate's engine, syntax and limits, less the full DFA it builds up front
+/// for a small expression (a rule's regex meets few values in a hunt, and
+/// the lazy DFA answers those as fast once warm, for a fraction of the
+/// building). `None`: not a regex this engine builds (too large, or
+/// syntax it lacks).
+pub(crate) fn plain_regex(source: &str) -> Option<regex_automata::meta::Regex> {
+    regex_automata::meta::Regex::builder()
+        .configure(
+            // The limits `regex::Regex::new` sets.
+            regex_automata::meta::Config::new()
+                .nfa_size_limit(Some(10 << 20))
+                .hybrid_cache_capacity(2 << 20)
+                .dfa(false),
+        )
+        .build(source)
+        .ok()
+}
+
 #[derive(Debug)]
 enum Built {
     Plain(regex_automata::meta::Regex),
@@ -290,22 +309,7 @@ impl Regex {
             if self.fancy {
                 fancy_regex::Regex::new(&self.source).ok().map(Built::Fancy)
             } else {
-                // The `regex` crate's engine and syntax, less the full
-                // DFA it builds up front for a small expression: a rule's
-                // regex meets few values in a hunt, and the lazy DFA
-                // answers those as fast once warm, for a fraction of the
-                // building.
-                regex_automata::meta::Regex::builder()
-                    .configure(
-                        // The limits `regex::Regex::new` sets.
-                        regex_automata::meta::Config::new()
-                            .nfa_size_limit(Some(10 << 20))
-                            .hybrid_cache_capacity(2 << 20)
-                            .dfa(false),
-                    )
-                    .build(&self.source)
-                    .ok()
-                    .map(Built::Plain)
+                plain_regex(&self.source).map(Built::Plain)
             }
         });
         match built {

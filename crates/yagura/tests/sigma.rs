@@ -621,9 +621,13 @@ fn evtx_files_read_largest_first_are_reported_in_the_order_given() {
     let files: Vec<&str> = all.iter().filter_map(|r| r["file"].as_str()).collect();
     let first_large = files
         .iter()
-        .position(|f| f.ends_with("guessing-security.evtx"));
-    let last_small = files.iter().rposition(|f| f.ends_with("eventlog-dac.evtx"));
-    assert!(last_small < first_large, "{last_small:?} {first_large:?}");
+        .position(|f| f.ends_with("guessing-security.evtx"))
+        .expect("rows of the large file");
+    let last_small = files
+        .iter()
+        .rposition(|f| f.ends_with("eventlog-dac.evtx"))
+        .expect("rows of the small file");
+    assert!(last_small < first_large, "{last_small} {first_large}");
     assert!(err.contains("notes.txt: not a log format"), "{err}");
     assert!(err.contains("3 inputs"), "{err}");
 }

@@ -418,7 +418,75 @@ pub struct Planned {
     /// Meta-filters that apply: each must hold too.
     filters: Vec<std::sync::Arc<yagura_sigma::Compiled>>,
     necessary: Option<yagura_sigma::Necessary>,
+    /// The EventIDs the rule itself requires (see [`required_event_ids`]).
+    required: Option<Vec<u32>>,
     routes: Vec<Route>,
+}
+
+/// A rule file's document as loading leaves it: a detection rule
+/// compiled and routed, or why it does not run; a correlation or a
+/// meta-filter, which need every rule before they can be planned.
+enum Loaded {
+    Rule(Result<Box<Planned>, Left>),
+    Correlation(String, yagura_sigma::Correlation),
+    Filter(String, yagura_sigma::Filter),
+}
+
+impl Loaded {
+    fn of(
+        source: String,
+        doc: Result<yagura_sigma::Document, yagura_sigma::RuleError>,
+        sources: &LogSources,
+        filter: &RuleFilter,
+    ) -> Self {
+        match doc {
+            Ok(yagura_sigma::Document::Rule(r)) => {
+                Loaded::Rule(prepare(source, r, sources, filter))
+            }
+            Ok(yagura_sigma::Document::Correlation(c)) => Loaded::Correlation(source, c),
+            Ok(yagura_sigma::Document::Filter(f)) => Loaded::Filter(source, f),
+            Err(e) => {
+                let who =
+                    e.id.clone()
+                        .unwrap_or_else(|| format!("document {}", e.document));
+                Loaded::Rule(Err(Left::Skipped(source, who, e.message)))
+            }
+        }
+    }
+}
+
+/// A detection rule compiled and routed by `sources`, unless `filter`
+/// leaves it out or it cannot run.
+fn prepare(
+    source: String,
+    rule: yagura_sigma::Rule,
+    sources: &LogSources,
+    filter: &RuleFilter,
+) -> Result<Box<Planned>, Left> {
+    let who = rule.id.clone().unwrap_or_else(|| rule.title.clone());
+    if filter.why_not(&rule).is_some() {
+        return Err(Left::Filtered);
+    }
+    let routes = sources
+        .routes(&rule.logsource)
+        .map_err(|e| Left::Skipped(source.clone(), who.clone(), e))?;
+    let compiled =
+        yagura_sigma::Compiled::new(&rule).map_err(|e| Left::Skipped(source.clone(), who, e))?;
+    let mut rule = rule;
+    rule.detection.selections = Vec::new();
+    Ok(Box::new(Planned {
+        source,
+        rule,
+        // Events come sorted by channel and EventID already: a literal in
+        // those (or the provider, one per channel, near enough) gates
+        // nothing.
+        necessary: compiled
+            .necessary_ignoring(&|f| matches!(f, "Channel" | "EventID" | "Provider_Name")),
+        required: required_event_ids(&compiled),
+        compiled,
+        filters: Vec::new(),
+        routes,
+    }))
 }
 
 /// Why a rule is not in the plan.
@@ -433,7 +501,8 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
     if threads < 2 || items.len() < 64 {
         return items.into_iter().map(f).collect();
     }
-    let per = items.len().div_ceil(threads);
+    let n = items.len();
+    let per = n.div_ceil(threads);
     let mut parts: Vec<Vec<T>> = Vec::new();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
@@ -445,10 +514,13 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R>
             .into_iter()
             .map(|part| s.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        // Each part moved once into an output sized for all; a worker's
+        // panic is the caller's, not a part silently missing.
+        let mut out = Vec::with_capacity(n);
+        for h in handles {
+            out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        out
     })
 }
 
@@ -465,6 +537,13 @@ pub fn load_rules(
         Result<yagura_sigma::Document, yagura_sigma::RuleError>,
     )>,
 > {
+    let per_file = par_map(rule_files(paths)?, |f| read_documents(&f, max_bytes));
+    Ok(per_file.into_iter().flatten().collect())
+}
+
+/// The rule files of these files and folders: folders walked for `.yml`
+/// and `.yaml`, in name order.
+fn rule_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::PathBuf>> {
     fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
         if !std::fs::metadata(p)?.is_dir() {
             out.push(p.to_owned());
@@ -472,23 +551,25 @@ pub fn load_rules(
         }
         // The entries' types as the directory gives them (no stat of each
         // file); a symbolic link is followed.
-        let mut entries: Vec<(std::path::PathBuf, bool)> = std::fs::read_dir(p)?
-            .filter_map(|e| {
-                let e = e.ok()?;
-                let t = e.file_type().ok()?;
-                let path = e.path();
-                let dir = if t.is_symlink() {
-                    path.is_dir()
-                } else {
-                    t.is_dir()
-                };
-                Some((path, dir))
-            })
-            .collect();
+        let mut entries: Vec<(std::ffi::OsString, std::path::PathBuf, bool)> =
+            std::fs::read_dir(p)?
+                .filter_map(|e| {
+                    let e = e.ok()?;
+                    let t = e.file_type().ok()?;
+                    let path = e.path();
+                    let dir = if t.is_symlink() {
+                        path.is_dir()
+                    } else {
+                        t.is_dir()
+                    };
+                    Some((e.file_name(), path, dir))
+                })
+                .collect();
         // By name: the entries share their folder, so this is the paths'
-        // order, without comparing every path component by component.
-        entries.sort_unstable_by(|a, b| a.0.file_name().cmp(&b.0.file_name()));
-        for (e, dir) in entries {
+        // order. The names are the entries' own, taken once (a path's
+        // `file_name` parses it from the end at every comparison).
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, e, dir) in entries {
             if dir {
                 walk(&e, out)?;
             } else if e.extension().is_some_and(|x| x == "yml" || x == "yaml") {
@@ -502,39 +583,53 @@ pub fn load_rules(
         walk(p, &mut files)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
     }
+    let mut files = Vec::new();
+    for p in paths {
+        walk(p, &mut files)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+    }
+    Ok(files)
+}
+
+/// The documents of one rule file, each with the file's name; a file that
+/// cannot be read, or is larger than `max_bytes`, is one error.
+fn read_documents(
+    f: &std::path::Path,
+    max_bytes: u64,
+) -> Vec<(
+    String,
+    Result<yagura_sigma::Document, yagura_sigma::RuleError>,
+)> {
     let failed = |message: String| yagura_sigma::RuleError {
         document: 1,
         id: None,
         message,
     };
-    let per_file = par_map(files, |f| {
-        let name = f.display().to_string();
-        // At most one byte past the limit is read, to know it is passed.
-        let mut bytes = Vec::new();
-        let read = std::fs::File::open(&f).and_then(|file| {
-            // Sized from the file's length, so that it is read in one call,
-            // not by doubling from a probe.
-            let len = file.metadata().map_or(0, |m| m.len()).min(max_bytes) as usize;
-            bytes.reserve_exact(len + 1);
-            std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
-        });
-        if read.is_ok() && bytes.len() as u64 > max_bytes {
-            let e = failed(format!("larger than {} MiB: not read", max_bytes >> 20));
-            return vec![(name, Err(e))];
-        }
-        let text = read.and_then(|_| {
-            String::from_utf8(bytes)
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
-        });
-        match text {
-            Ok(text) => yagura_sigma::load_documents(&text)
-                .into_iter()
-                .map(|r| (name.clone(), r))
-                .collect(),
-            Err(e) => vec![(name, Err(failed(format!("cannot read it: {e}"))))],
-        }
+    let name = f.display().to_string();
+    // At most one byte past the limit is read, to know it is passed.
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(f).and_then(|file| {
+        // Sized from the file's length, so that it is read in one call,
+        // not by doubling from a probe.
+        let len = file.metadata().map_or(0, |m| m.len()).min(max_bytes) as usize;
+        bytes.reserve_exact(len + 1);
+        std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
     });
-    Ok(per_file.into_iter().flatten().collect())
+    if read.is_ok() && bytes.len() as u64 > max_bytes {
+        let e = failed(format!("larger than {} MiB: not read", max_bytes >> 20));
+        return vec![(name, Err(e))];
+    }
+    let text = read.and_then(|_| {
+        String::from_utf8(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+    });
+    match text {
+        Ok(text) => yagura_sigma::load_documents(&text)
+            .into_iter()
+            .map(|r| (name.clone(), r))
+            .collect(),
+        Err(e) => vec![(name, Err(failed(format!("cannot read it: {e}"))))],
+    }
 }
 
 /// What loading the rules gave: how many run, and each rule left out with
@@ -928,56 +1023,57 @@ impl SigmaPlan {
         filter: &RuleFilter,
         names: SigmaNames,
     ) -> (Self, LoadReport) {
+        // Each rule compiled on its own, the rules shared among threads.
+        let loaded = par_map(docs, |(source, d)| Loaded::of(source, d, sources, filter));
+        Self::assemble(loaded, filter, names)
+    }
+
+    /// The rules of these files and folders (as [`load_rules`] reads
+    /// them), compiled and routed as [`SigmaPlan::new`] does: each file is
+    /// read, parsed and its rules compiled by one worker, on every core,
+    /// so that a file's text and trees are freed where the next file's are
+    /// made, and no list of every parsed rule is built and copied.
+    pub fn load(
+        paths: &[std::path::PathBuf],
+        max_bytes: u64,
+        sources: &LogSources,
+        filter: &RuleFilter,
+        names: SigmaNames,
+    ) -> std::io::Result<(Self, LoadReport)> {
+        let per_file = par_map(rule_files(paths)?, |f| {
+            read_documents(&f, max_bytes)
+                .into_iter()
+                .map(|(source, d)| Loaded::of(source, d, sources, filter))
+                .collect::<Vec<_>>()
+        });
+        Ok(Self::assemble(
+            per_file.into_iter().flatten(),
+            filter,
+            names,
+        ))
+    }
+
+    /// The plan of the loaded documents, in their order: the meta-filters
+    /// joined to the rules they name, the rules indexed, the correlations
+    /// planned.
+    fn assemble(
+        loaded: impl IntoIterator<Item = Loaded>,
+        filter: &RuleFilter,
+        names: SigmaNames,
+    ) -> (Self, LoadReport) {
         let mut report = LoadReport::default();
-        let mut rules = Vec::new();
+        let mut planned = Vec::new();
         let mut correlations = Vec::new();
         let mut filters = Vec::new();
-        for (source, d) in docs {
-            match d {
-                Ok(yagura_sigma::Document::Rule(r)) => rules.push((source, Ok(r))),
-                Ok(yagura_sigma::Document::Correlation(c)) => correlations.push((source, c)),
-                Ok(yagura_sigma::Document::Filter(f)) => filters.push((source, f)),
-                Err(e) => rules.push((source, Err(e))),
-            }
-        }
-        // Each rule compiled on its own, the rules shared among threads.
-        let outcomes = par_map(rules, |(source, r)| -> Result<Planned, Left> {
-            let rule = r.map_err(|e| {
-                let who =
-                    e.id.clone()
-                        .unwrap_or_else(|| format!("document {}", e.document));
-                Left::Skipped(source.clone(), who, e.message)
-            })?;
-            let who = rule.id.clone().unwrap_or_else(|| rule.title.clone());
-            if filter.why_not(&rule).is_some() {
-                return Err(Left::Filtered);
-            }
-            let routes = sources
-                .routes(&rule.logsource)
-                .map_err(|e| Left::Skipped(source.clone(), who.clone(), e))?;
-            let compiled = yagura_sigma::Compiled::new(&rule)
-                .map_err(|e| Left::Skipped(source.clone(), who, e))?;
-            let mut rule = rule;
-            rule.detection.selections = Vec::new();
-            Ok(Planned {
-                source,
-                rule,
-                // Events come sorted by channel and EventID already: a
-                // literal in those (or the provider, one per channel, near
-                // enough) gates nothing.
-                necessary: compiled
-                    .necessary_ignoring(&|f| matches!(f, "Channel" | "EventID" | "Provider_Name")),
-                compiled,
-                filters: Vec::new(),
-                routes,
-            })
-        });
-        let mut planned = Vec::new();
-        for o in outcomes {
-            match o {
-                Ok(p) => planned.push(p),
-                Err(Left::Filtered) => report.filtered += 1,
-                Err(Left::Skipped(source, who, why)) => report.skipped.push((source, who, why)),
+        for l in loaded {
+            match l {
+                Loaded::Rule(Ok(p)) => planned.push(*p),
+                Loaded::Rule(Err(Left::Filtered)) => report.filtered += 1,
+                Loaded::Rule(Err(Left::Skipped(source, who, why))) => {
+                    report.skipped.push((source, who, why));
+                }
+                Loaded::Correlation(source, c) => correlations.push((source, c)),
+                Loaded::Filter(source, f) => filters.push((source, f)),
             }
         }
         report.loaded = planned.len();
@@ -1024,7 +1120,7 @@ impl SigmaPlan {
         for (i, p) in planned.iter().enumerate() {
             // The EventIDs the rule itself requires (`EventID: 4634`): it is
             // indexed under those too, not run on every event of its channel.
-            let required = required_event_ids(&p.compiled);
+            let required = &p.required;
             for (j, route) in p.routes.iter().enumerate() {
                 let required = required
                     .as_ref()
@@ -1518,5 +1614,69 @@ mod tests {
         assert!(why[1].contains("no EVTX route"), "{why:?}");
         assert!(why[2].contains("expand"), "{why:?}");
         assert!(why[3].contains("unknown modifier"), "{why:?}");
+    }
+
+    #[test]
+    fn loading_a_folder_plans_what_reading_then_planning_it_does() {
+        let dir = std::env::temp_dir().join(format!("yagura-load-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let rule = |title: &str, level: &str, cond: &str| {
+            format!(
+                "title: {title}\nid: {title}\nlevel: {level}\nlogsource: {{product: windows, service: security}}\ndetection: {{sel: {{EventID: 4624, TargetUserName: {title}}}, condition: {cond}}}\n"
+            )
+        };
+        let files = [
+            ("a.yml", rule("a", "high", "sel")),
+            ("b.yaml", rule("b", "low", "sel")),
+            ("c.yml", rule("c", "high", "sel and")),
+            ("d.yml", "title: f\nid: f\nfilter:\n  rules: [a]\n  selection: {IpAddress: '-'}\n  condition: not selection\nlogsource: {product: windows}\n".to_owned()),
+            ("e.yml", "title: g\nid: g\ncorrelation: {type: event_count, rules: [a], group-by: [IpAddress], timespan: 5m, condition: {gte: 3}}\nlevel: high\n".to_owned()),
+            ("f.yml", "title: [unclosed\n".to_owned()),
+            ("sub/g.yml", format!("{}---\n{}", rule("h", "high", "sel"), rule("i", "medium", "sel"))),
+            ("sub/notes.txt", rule("j", "high", "sel")),
+        ];
+        for (name, text) in &files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        std::fs::write(dir.join("sub/k.yml"), [0xff, 0xfe, b'\n']).unwrap();
+        let filter = RuleFilter {
+            min_level: Some(yagura_sigma::Level::Medium),
+            ..RuleFilter::default()
+        };
+        let sources = LogSources::built_in();
+        let paths = [dir.clone()];
+        let docs = load_rules(&paths, 1 << 20).unwrap();
+        let (read_then_planned, r1) = SigmaPlan::new(docs, &sources, &filter, SigmaNames::evtx());
+        let (loaded, r2) =
+            SigmaPlan::load(&paths, 1 << 20, &sources, &filter, SigmaNames::evtx()).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let rules = |p: &SigmaPlan| -> Vec<(String, String, usize)> {
+            p.rules()
+                .iter()
+                .map(|r| (r.source.clone(), r.rule.title.clone(), r.filters.len()))
+                .collect()
+        };
+        // a, h and i run (b is below the level), a with its filter.
+        assert_eq!(
+            rules(&loaded)
+                .iter()
+                .map(|r| r.1.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "h", "i"]
+        );
+        assert_eq!(rules(&loaded)[0].2, 1);
+        assert_eq!(rules(&loaded), rules(&read_then_planned));
+        assert_eq!(loaded.correlations().len(), 1);
+        assert_eq!(read_then_planned.correlations().len(), 1);
+        assert_eq!((r2.loaded, r2.filtered), (r1.loaded, r1.filtered));
+        assert_eq!((r2.loaded, r2.filtered), (5, 1));
+        assert_eq!(r2.skipped, r1.skipped);
+        let skipped: Vec<&str> = r2
+            .skipped
+            .iter()
+            .map(|s| s.0.rsplit('/').next().unwrap_or(""))
+            .collect();
+        assert_eq!(skipped, ["c.yml", "f.yml", "k.yml"], "{:?}", r2.skipped);
     }
 }

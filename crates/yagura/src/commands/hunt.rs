@@ -620,7 +620,6 @@ const MAX_RULE_FILE: u64 = 16 << 20;
 /// The Sigma rules of `--sigma`, compiled and routed, with the load report
 /// on standard error.
 fn sigma_plan(args: &HuntArgs, err: &mut impl Write) -> Result<SigmaPlan> {
-    let rules = yagura_detect::sigma::load_rules(&args.sigma, MAX_RULE_FILE)?;
     let statuses = args
         .rule_status
         .iter()
@@ -641,8 +640,13 @@ fn sigma_plan(args: &HuntArgs, err: &mut impl Write) -> Result<SigmaPlan> {
         exclude: args.rule_exclude.clone(),
         statuses,
     };
-    let (plan, report) =
-        SigmaPlan::new(rules, &LogSources::built_in(), &filter, SigmaNames::evtx());
+    let (plan, report) = SigmaPlan::load(
+        &args.sigma,
+        MAX_RULE_FILE,
+        &LogSources::built_in(),
+        &filter,
+        SigmaNames::evtx(),
+    )?;
     for (source, who, why) in &report.skipped {
         writeln!(err, "yagura: sigma: {source}: {who}: {why}")?;
     }

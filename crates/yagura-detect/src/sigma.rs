@@ -495,33 +495,55 @@ enum Left {
     Skipped(String, String, String),
 }
 
-/// `f` over `items` on every core, results in the items' order.
+/// `f` over `items` on every core, results in the items' order. The
+/// items are handed out in small parts, a part to whichever worker is
+/// free, so that one worker's costlier items do not leave the others
+/// waiting at the end.
 fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     if threads < 2 || items.len() < 64 {
         return items.into_iter().map(f).collect();
     }
     let n = items.len();
-    let per = n.div_ceil(threads);
-    let mut parts: Vec<Vec<T>> = Vec::new();
+    let per = n.div_ceil(threads * 16);
+    let mut parts: Vec<Mutex<Option<Vec<T>>>> = Vec::new();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
-        parts.push(items.by_ref().take(per).collect());
+        parts.push(Mutex::new(Some(items.by_ref().take(per).collect())));
     }
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| s.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (f, parts, next) = (&f, &parts, &next);
+    let mut done: Vec<(usize, Vec<R>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(part) = parts.get(k) else { break };
+                        let part = part
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .take()
+                            .unwrap_or_default();
+                        mine.push((k, part.into_iter().map(f).collect::<Vec<R>>()));
+                    }
+                    mine
+                })
+            })
             .collect();
-        // Each part moved once into an output sized for all; a worker's
-        // panic is the caller's, not a part silently missing.
-        let mut out = Vec::with_capacity(n);
-        for h in handles {
-            out.extend(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-        }
-        out
-    })
+        // A worker's panic is the caller's, not a part silently missing.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|d| d.0);
+    let mut out = Vec::with_capacity(n);
+    for (_, part) in done {
+        out.extend(part);
+    }
+    out
 }
 
 /// The Sigma rules (detection and correlation) of these files and folders (walked for `.yml` and
@@ -1025,7 +1047,8 @@ impl SigmaPlan {
     ) -> (Self, LoadReport) {
         // Each rule compiled on its own, the rules shared among threads.
         let loaded = par_map(docs, |(source, d)| Loaded::of(source, d, sources, filter));
-        Self::assemble(loaded, filter, names)
+        let n = loaded.len();
+        Self::assemble(loaded, n, filter, names)
     }
 
     /// The rules of these files and folders (as [`load_rules`] reads
@@ -1046,23 +1069,28 @@ impl SigmaPlan {
                 .map(|(source, d)| Loaded::of(source, d, sources, filter))
                 .collect::<Vec<_>>()
         });
+        let n = per_file.iter().map(Vec::len).sum();
         Ok(Self::assemble(
             per_file.into_iter().flatten(),
+            n,
             filter,
             names,
         ))
     }
 
-    /// The plan of the loaded documents, in their order: the meta-filters
+    /// The plan of the loaded documents (`documents` of them), in their order: the meta-filters
     /// joined to the rules they name, the rules indexed, the correlations
     /// planned.
     fn assemble(
         loaded: impl IntoIterator<Item = Loaded>,
+        documents: usize,
         filter: &RuleFilter,
         names: SigmaNames,
     ) -> (Self, LoadReport) {
         let mut report = LoadReport::default();
-        let mut planned = Vec::new();
+        // Sized for every document at once: grown by doubling, the list
+        // was copied and faulted in afresh at each step.
+        let mut planned = Vec::with_capacity(documents);
         let mut correlations = Vec::new();
         let mut filters = Vec::new();
         for l in loaded {

@@ -605,11 +605,6 @@ fn rule_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::Pa
         walk(p, &mut files)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
     }
-    let mut files = Vec::new();
-    for p in paths {
-        walk(p, &mut files)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
-    }
     Ok(files)
 }
 

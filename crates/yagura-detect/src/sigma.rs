@@ -559,16 +559,21 @@ pub fn load_rules(
         Result<yagura_sigma::Document, yagura_sigma::RuleError>,
     )>,
 > {
-    let per_file = par_map(rule_files(paths)?, |f| read_documents(&f, max_bytes));
+    let mut files = Vec::new();
+    rule_files(paths, &mut |f| files.push(f))?;
+    let per_file = par_map(files, |f| read_documents(&f, max_bytes));
     Ok(per_file.into_iter().flatten().collect())
 }
 
-/// The rule files of these files and folders: folders walked for `.yml`
-/// and `.yaml`, in name order.
-fn rule_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::PathBuf>> {
-    fn walk(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+/// The rule files of these files and folders, each given to `each` as it
+/// is found: folders walked for `.yml` and `.yaml`, in name order.
+fn rule_files(
+    paths: &[std::path::PathBuf],
+    each: &mut dyn FnMut(std::path::PathBuf),
+) -> std::io::Result<()> {
+    fn walk(p: &std::path::Path, out: &mut dyn FnMut(std::path::PathBuf)) -> std::io::Result<()> {
         if !std::fs::metadata(p)?.is_dir() {
-            out.push(p.to_owned());
+            out(p.to_owned());
             return Ok(());
         }
         // The entries' types as the directory gives them (no stat of each
@@ -595,17 +600,72 @@ fn rule_files(paths: &[std::path::PathBuf]) -> std::io::Result<Vec<std::path::Pa
             if dir {
                 walk(&e, out)?;
             } else if e.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-                out.push(e);
+                out(e);
             }
         }
         Ok(())
     }
-    let mut files = Vec::new();
     for p in paths {
-        walk(p, &mut files)
+        walk(p, each)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
     }
-    Ok(files)
+    Ok(())
+}
+
+/// `f` over the rule files of `paths` on every core, results in the files'
+/// order: the workers start on the first files while the folders are still
+/// being walked (reading directories is the one serial step of loading).
+fn map_rule_files<R: Send>(
+    paths: &[std::path::PathBuf],
+    f: impl Fn(&std::path::Path) -> R + Sync,
+) -> std::io::Result<Vec<R>> {
+    /// Files handed to a worker at a time.
+    const BATCH: usize = 8;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<(usize, std::path::PathBuf)>>();
+    let rx = Mutex::new(rx);
+    let (f, rx) = (&f, &rx);
+    let (walked, mut done) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let batch = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(batch) = batch else { break };
+                        mine.extend(batch.into_iter().map(|(k, path)| (k, f(&path))));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        let mut n = 0;
+        let mut batch = Vec::with_capacity(BATCH);
+        let walked = rule_files(paths, &mut |path| {
+            batch.push((n, path));
+            n += 1;
+            if batch.len() == BATCH {
+                // The workers end only once the sender is dropped.
+                let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        // A worker's panic is the caller's, not files silently missing.
+        let done: Vec<(usize, R)> = workers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        (walked, done)
+    });
+    walked?;
+    done.sort_unstable_by_key(|d| d.0);
+    Ok(done.into_iter().map(|(_, r)| r).collect())
 }
 
 /// The documents of one rule file, each with the file's name; a file that
@@ -1058,12 +1118,12 @@ impl SigmaPlan {
         filter: &RuleFilter,
         names: SigmaNames,
     ) -> std::io::Result<(Self, LoadReport)> {
-        let per_file = par_map(rule_files(paths)?, |f| {
-            read_documents(&f, max_bytes)
+        let per_file = map_rule_files(paths, |f| {
+            read_documents(f, max_bytes)
                 .into_iter()
                 .map(|(source, d)| Loaded::of(source, d, sources, filter))
                 .collect::<Vec<_>>()
-        });
+        })?;
         let n = per_file.iter().map(Vec::len).sum();
         Ok(Self::assemble(
             per_file.into_iter().flatten(),
@@ -1701,5 +1761,46 @@ mod tests {
             .map(|s| s.0.rsplit('/').next().unwrap_or(""))
             .collect();
         assert_eq!(skipped, ["c.yml", "f.yml", "k.yml"], "{:?}", r2.skipped);
+    }
+
+    #[test]
+    fn a_missing_rule_path_after_files_already_handed_out_is_the_error() {
+        let dir = std::env::temp_dir().join(format!("yagura-load-missing-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        // More files than one batch, so that workers are busy when the walk
+        // fails.
+        for i in 0..40 {
+            let rule = format!(
+                "title: r{i}\nlogsource: {{product: windows}}\ndetection: {{sel: {{a: b}}, condition: sel}}\n"
+            );
+            std::fs::write(dir.join(format!("r{i:02}.yml")), rule).unwrap();
+        }
+        let sources = LogSources::built_in();
+        let filter = RuleFilter::default();
+        let all = SigmaPlan::load(
+            std::slice::from_ref(&dir),
+            1 << 20,
+            &sources,
+            &filter,
+            SigmaNames::evtx(),
+        );
+        assert_eq!(all.map(|(_, r)| r.loaded).ok(), Some(40));
+        let missing = dir.join("no-such-folder");
+        let e = SigmaPlan::load(
+            &[dir.clone(), missing],
+            1 << 20,
+            &sources,
+            &filter,
+            SigmaNames::evtx(),
+        )
+        .err()
+        .map(|e| e.to_string());
+        std::fs::remove_dir_all(&dir).unwrap();
+        let e = e.unwrap_or_default();
+        assert!(
+            e.contains("no-such-folder") && e.contains("No such file"),
+            "{e}"
+        );
     }
 }

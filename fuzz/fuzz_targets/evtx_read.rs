@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = evtx::read(std::io::Cursor::new(bytes), 1, |item| {
         if let EvtxItem::Record(_, json) = item {
             // A rendering the scanner cannot read is reported, never a panic.
-            let _ = scanner.scan(&json, &mut c);
+            let _ = scanner.scan(json, &mut c);
         }
         true
     });

@@ -1277,7 +1277,7 @@ fn whole(
         Format::Evtx => {
             let mut scanner = JsonScanner::evtx();
             let mut event = SigmaEvent::default();
-            let mut each = |item| {
+            let mut each = |item: read::evtx::EvtxItem<'_>| {
                 if stop.load(Ordering::Relaxed) {
                     return false;
                 }
@@ -1290,7 +1290,7 @@ fn whole(
                             event: sigma.map(|p| (&mut event, p.names())),
                             record_id: Some(None),
                         };
-                        let read = scanner.scan(&json, &mut tee);
+                        let read = scanner.scan(json, &mut tee);
                         // The record's own EventRecordID, as Windows,
                         // Hayabusa and Chainsaw show it (an exported log's
                         // record headers are numbered afresh).

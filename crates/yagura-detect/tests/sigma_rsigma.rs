@@ -52,7 +52,7 @@ fn the_matcher_agrees_with_rsigma() {
         let file = std::fs::File::open(f).expect("evtx");
         evtx::read(file, 1, |item| {
             if let EvtxItem::Record(_, rec) = item {
-                let e = SigmaEvent::of_record(&rec, &names).expect("a record's JSON");
+                let e = SigmaEvent::of_record(rec, &names).expect("a record's JSON");
                 let fields = e
                     .fields()
                     .map(|(n, v)| (n.to_owned(), v.to_owned()))

@@ -559,9 +559,7 @@ pub fn load_rules(
         Result<yagura_sigma::Document, yagura_sigma::RuleError>,
     )>,
 > {
-    let mut files = Vec::new();
-    rule_files(paths, &mut |f| files.push(f))?;
-    let per_file = par_map(files, |f| read_documents(&f, max_bytes));
+    let per_file = map_rule_files(paths, |f| read_documents(f, max_bytes))?;
     Ok(per_file.into_iter().flatten().collect())
 }
 

@@ -4,14 +4,16 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
 use crate::MappingError;
 
+mod literals;
 mod sources;
 use crate::event::Visitor;
+use literals::{Automata, Searchers};
 use sources::Route;
 pub use sources::{LogSources, Origin};
 use yagura_sigma::Event as _;
@@ -777,74 +779,6 @@ impl Bucket {
     }
 }
 
-/// The searchers over one set of literals, built once for every bucket
-/// that looks for the same set in some field: process creation's Sysmon
-/// and Security buckets share their `CommandLine` literals, and a Sysmon
-/// `Image`'s are a 4688's `NewProcessName`'s.
-#[derive(Debug, Default)]
-struct Automata(Mutex<FastMap<u64, Vec<LiteralSet>>>);
-
-/// A literal set (sorted) and its searchers' cell.
-type LiteralSet = (Box<[Box<str>]>, Arc<Built>);
-
-/// One literal set's searchers, once a thread has built them (`None`: too
-/// large to build).
-type Built = OnceLock<Option<Arc<Searchers>>>;
-
-/// The overlapping automaton that finds each literal present, and for a
-/// few literals a vectorized searcher (Teddy) that tells whether any is
-/// present at all, much faster than the overlapping walk: the walk runs
-/// only on the values it finds one in (few: these literals are rare in
-/// real logs, such as Mimikatz's keywords over each event's whole text).
-#[derive(Debug)]
-struct Searchers {
-    automaton: aho_corasick::AhoCorasick,
-    any: Option<aho_corasick::packed::Searcher>,
-}
-
-impl Automata {
-    /// The searchers over `lits` (sorted), `None` when too large to build.
-    fn of(&self, lits: &[&str]) -> Option<Arc<Searchers>> {
-        // Keyed by the set's hash, the set itself compared on a match:
-        // the set is copied only the first time it is seen.
-        let hash = {
-            use std::hash::BuildHasher;
-            foldhash::fast::FixedState::default().hash_one(lits)
-        };
-        let cell = {
-            let mut m = self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let same = m.entry(hash).or_default();
-            let known = same
-                .iter()
-                .find(|(set, _)| set.iter().map(|l| &**l).eq(lits.iter().copied()));
-            if let Some((_, cell)) = known {
-                cell.clone()
-            } else {
-                let cell = Arc::<Built>::default();
-                same.push((lits.iter().map(|&l| l.into()).collect(), cell.clone()));
-                cell
-            }
-        };
-        cell.get_or_init(|| {
-            let automaton = aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(lits)
-                .ok()?;
-            // Teddy's own limit is 64 literals; past it the packed
-            // searcher falls back to Rabin-Karp, no faster than the
-            // automaton.
-            let any = (lits.len() <= 64)
-                .then(|| aho_corasick::packed::Searcher::new(lits))
-                .flatten();
-            Some(Arc::new(Searchers { automaton, any }))
-        })
-        .clone()
-    }
-}
-
 /// A bucket's rules: those run on every event, and those gated by their
 /// necessary literals (one Aho-Corasick automaton per event field over
 /// every gated rule's literals in it), run only when one is found.
@@ -933,18 +867,11 @@ impl Index {
         } in &self.fields
         {
             let mut mark = |v: &str| {
-                if searchers
-                    .any
-                    .as_ref()
-                    .is_some_and(|any| any.find(v).is_none())
-                {
-                    return;
-                }
-                for m in searchers.automaton.find_overlapping_iter(v) {
-                    for &g in &owners[m.pattern().as_usize()] {
+                searchers.each_in(v, &mut |lit| {
+                    for &g in &owners[lit] {
                         on[g as usize] = true;
                     }
-                }
+                });
             };
             if field == yagura_sigma::ANY_FIELD {
                 mark(event.all_folded());

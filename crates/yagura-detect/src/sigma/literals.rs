@@ -54,16 +54,15 @@ const PREFIX: usize = 8;
 /// load.
 #[derive(Debug)]
 struct Prefixes {
-    lits: Box<[Box<[u8]>]>,
-    by_prefix: FastMap<u64, Vec<u32>>,
+    /// Prefix → the literals (index in the set, bytes) that start with it.
+    by_prefix: FastMap<u64, Vec<(u32, Box<[u8]>)>>,
     /// 2^16 bits, one set for each prefix's [`bit`].
     seen: Box<[u64; 1 << 10]>,
 }
 
+/// The first [`PREFIX`] bytes of `b` (at least that long) as a number.
 fn prefix(b: &[u8]) -> u64 {
-    let mut w = [0u8; PREFIX];
-    w.copy_from_slice(&b[..PREFIX]);
-    u64::from_le_bytes(w)
+    u64::from_le_bytes(b[..PREFIX].try_into().unwrap_or_default())
 }
 
 fn bit(prefix: u64) -> usize {
@@ -74,31 +73,28 @@ impl Prefixes {
     /// The table of `lits[i]` for each `i` of `ids` (each at least
     /// [`PREFIX`] bytes long).
     fn new(lits: &[&str], ids: &[u32]) -> Self {
-        let mut by_prefix: FastMap<u64, Vec<u32>> = FastMap::default();
+        let mut by_prefix: FastMap<u64, Vec<(u32, Box<[u8]>)>> = FastMap::default();
         let mut seen = Box::new([0u64; 1 << 10]);
         for &i in ids {
-            let p = prefix(lits[i as usize].as_bytes());
-            by_prefix.entry(p).or_default().push(i);
+            let lit = lits[i as usize].as_bytes();
+            let p = prefix(lit);
+            by_prefix.entry(p).or_default().push((i, lit.into()));
             let b = bit(p);
             seen[b / 64] |= 1 << (b % 64);
         }
-        Prefixes {
-            lits: lits.iter().map(|l| l.as_bytes().into()).collect(),
-            by_prefix,
-            seen,
-        }
+        Prefixes { by_prefix, seen }
     }
 
     fn each_in(&self, v: &[u8], found: &mut dyn FnMut(usize)) {
         for (i, w) in v.windows(PREFIX).enumerate() {
-            let p = u64::from_le_bytes(w.try_into().unwrap_or_default());
+            let p = prefix(w);
             let b = bit(p);
             if self.seen[b / 64] >> (b % 64) & 1 == 0 {
                 continue;
             }
-            for &id in self.by_prefix.get(&p).map_or(&[][..], Vec::as_slice) {
-                if v[i..].starts_with(&self.lits[id as usize]) {
-                    found(id as usize);
+            for (id, lit) in self.by_prefix.get(&p).map_or(&[][..], Vec::as_slice) {
+                if v[i..].starts_with(lit) {
+                    found(*id as usize);
                 }
             }
         }

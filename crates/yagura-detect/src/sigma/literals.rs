@@ -55,10 +55,13 @@ const PREFIX: usize = 8;
 #[derive(Debug)]
 struct Prefixes {
     /// Prefix → the literals (index in the set, bytes) that start with it.
-    by_prefix: FastMap<u64, Vec<(u32, Box<[u8]>)>>,
+    by_prefix: FastMap<u64, Vec<Literal>>,
     /// 2^16 bits, one set for each prefix's [`bit`].
     seen: Box<[u64; 1 << 10]>,
 }
+
+/// A literal's index in its set, and its bytes.
+type Literal = (u32, Box<[u8]>);
 
 /// The first [`PREFIX`] bytes of `b` (at least that long) as a number.
 fn prefix(b: &[u8]) -> u64 {
@@ -73,7 +76,7 @@ impl Prefixes {
     /// The table of `lits[i]` for each `i` of `ids` (each at least
     /// [`PREFIX`] bytes long).
     fn new(lits: &[&str], ids: &[u32]) -> Self {
-        let mut by_prefix: FastMap<u64, Vec<(u32, Box<[u8]>)>> = FastMap::default();
+        let mut by_prefix: FastMap<u64, Vec<Literal>> = FastMap::default();
         let mut seen = Box::new([0u64; 1 << 10]);
         for &i in ids {
             let lit = lits[i as usize].as_bytes();

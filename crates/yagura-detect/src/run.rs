@@ -1282,7 +1282,8 @@ fn whole(
                     return false;
                 }
                 match item {
-                    read::evtx::EvtxItem::Record(header_id, json) => {
+                    read::evtx::EvtxItem::Record(header_id, _)
+                    | read::evtx::EvtxItem::Fields(header_id, _) => {
                         hunter.begin(Place::Record(header_id));
                         event.clear();
                         let mut tee = Tee {
@@ -1290,7 +1291,7 @@ fn whole(
                             event: sigma.map(|p| (&mut event, p.names())),
                             record_id: Some(None),
                         };
-                        let read = scanner.scan(json, &mut tee);
+                        let read = item.visit(&mut scanner, &mut tee);
                         // The record's own EventRecordID, as Windows,
                         // Hayabusa and Chainsaw show it (an exported log's
                         // record headers are numbered afresh).
@@ -1327,7 +1328,7 @@ fn whole(
             match path.map(std::fs::File::open) {
                 Some(Ok(f)) => {
                     counted.n = f.metadata().map_or(0, |m| m.len());
-                    read::evtx::read(f, 1, &mut each)
+                    read::evtx::read(f, &mut each)
                 }
                 Some(Err(e)) => Err(format!("cannot read it: {e}")),
                 // The EVTX reader seeks: a compressed file or stdin is read
@@ -1336,7 +1337,7 @@ fn whole(
                     let mut all = Vec::new();
                     match counted.read_to_end(&mut all) {
                         Err(e) => Err(format!("cannot read it: {e}")),
-                        Ok(_) => read::evtx::read(std::io::Cursor::new(all), 1, &mut each),
+                        Ok(_) => read::evtx::read(std::io::Cursor::new(all), &mut each),
                     }
                 }
             }

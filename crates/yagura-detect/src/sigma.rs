@@ -316,17 +316,37 @@ impl SigmaEvent {
         record: &str,
         names: &SigmaNames,
     ) -> Result<(), crate::json::JsonError> {
-        struct V<'e, 'n> {
-            names: &'n SigmaNames,
-            out: &'e mut SigmaEvent,
-        }
-        impl Visitor for V<'_, '_> {
-            fn field(&mut self, name: &str, value: &str, _quoted: bool) {
-                self.out.push_renamed(self.names, name, value);
-            }
-        }
         self.clear();
-        scanner.scan(record, &mut V { names, out: self })
+        scanner.scan(record, &mut Renaming { names, out: self })
+    }
+
+    /// The event of a record as the EVTX reader gives it (its fields, or
+    /// its JSON); `Ok(None)` for an error item.
+    pub fn of_item(
+        item: &crate::read::evtx::EvtxItem<'_>,
+        names: &SigmaNames,
+    ) -> Result<Option<Self>, crate::json::JsonError> {
+        if matches!(item, crate::read::evtx::EvtxItem::Error(..)) {
+            return Ok(None);
+        }
+        let mut e = SigmaEvent::default();
+        item.visit(
+            &mut crate::json::JsonScanner::evtx(),
+            &mut Renaming { names, out: &mut e },
+        )?;
+        Ok(Some(e))
+    }
+}
+
+/// Adds each field it is given to an event, under the names of a mapping.
+struct Renaming<'e, 'n> {
+    names: &'n SigmaNames,
+    out: &'e mut SigmaEvent,
+}
+
+impl Visitor for Renaming<'_, '_> {
+    fn field(&mut self, name: &str, value: &str, _quoted: bool) {
+        self.out.push_renamed(self.names, name, value);
     }
 }
 

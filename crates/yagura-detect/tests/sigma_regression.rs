@@ -16,7 +16,7 @@ use std::path::Path;
 use common::{sigma_dir, walk};
 use yagura_detect::event::Visitor;
 use yagura_detect::json::JsonScanner;
-use yagura_detect::read::evtx::{self, EvtxItem};
+use yagura_detect::read::evtx;
 use yagura_detect::sigma::{LogSources, RuleFilter, SigmaEvent, SigmaNames, SigmaPlan};
 
 /// A record's fields collected under their Sigma names.
@@ -146,9 +146,10 @@ fn every_regression_rule_fires_on_its_evtx() {
         let file = std::fs::File::open(dir.join(path)).expect("the EVTX file");
         let mut hit = false;
         let mut out = Vec::new();
-        evtx::read(file, 1, |item| {
-            if let EvtxItem::Record(_, rec) = item {
-                plan.detect(rec, &mut out).expect("a record's JSON");
+        let names = plan.names().clone();
+        evtx::read(file, |item| {
+            if let Some(e) = SigmaEvent::of_item(&item, &names).expect("a record's JSON") {
+                plan.detect_event(&e, &mut out);
                 hit |= !out.is_empty();
             }
             !hit

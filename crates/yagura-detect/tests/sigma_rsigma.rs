@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeSet, HashMap};
 
 use common::{sigma_dir, walk};
-use yagura_detect::read::evtx::{self, EvtxItem};
+use yagura_detect::read::evtx;
 use yagura_detect::sigma::{SigmaEvent, SigmaNames};
 
 #[test]
@@ -50,9 +50,8 @@ fn the_matcher_agrees_with_rsigma() {
     let mut only: HashMap<(&'static str, String), usize> = HashMap::new();
     for f in &evtx_files {
         let file = std::fs::File::open(f).expect("evtx");
-        evtx::read(file, 1, |item| {
-            if let EvtxItem::Record(_, rec) = item {
-                let e = SigmaEvent::of_record(rec, &names).expect("a record's JSON");
+        evtx::read(file, |item| {
+            if let Some(e) = SigmaEvent::of_item(&item, &names).expect("a record's JSON") {
                 let fields = e
                     .fields()
                     .map(|(n, v)| (n.to_owned(), v.to_owned()))

@@ -13,6 +13,7 @@
 //! | Windows EVTX | event records | [`evtx`] |
 
 pub mod audit;
+pub mod binxml;
 pub mod event_xml;
 pub mod evtx;
 pub mod follow;

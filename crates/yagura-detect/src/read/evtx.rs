@@ -414,11 +414,10 @@ mod tests {
         assert!(trimmed > 0, "no sample had zero chunks at its end");
         assert!(records > 10_000, "{records} records");
         eprintln!("{direct} of {records} records read directly");
-        // The rest: records of elements without a template (exported
-        // logs' records, 7.7%) and ones with array values that are not
-        // string arrays or ANSI strings.
+        // 16,796 of 16,801: the rest hold ANSI strings or a template
+        // instance that is not their stream's whole.
         assert!(
-            direct * 100 > records * 90,
+            direct * 1000 > records * 999,
             "{direct} of {records} read directly"
         );
     }

@@ -911,6 +911,17 @@ impl Reader {
         id
     }
 
+    /// The template id of each instance read (`None`: one is not a
+    /// template this reader handles).
+    fn template_ids(&mut self, data: &[u8]) -> Option<SmallVec<[u32; 4]>> {
+        let mut ids = SmallVec::new();
+        for i in 0..self.instances.len() {
+            let def = self.instances[i].def;
+            ids.push(self.template(data, def)?);
+        }
+        Some(ids)
+    }
+
     fn read_inner(&mut self, data: &[u8], raw: &Raw<'_>, out: &mut Fields) -> Option<()> {
         let b = raw.bytes;
         self.instances.clear();
@@ -919,41 +930,20 @@ impl Reader {
             return self.read_elements(data, raw, out);
         }
         let root = self.instance(b, raw.offset, (0, b.len()), 0)?;
-        let mut ids: SmallVec<[u32; 4]> = SmallVec::new();
-        for i in 0..self.instances.len() {
-            let def = self.instances[i].def;
-            ids.push(self.template(data, def)?);
-        }
-        let mut insts = Vec::with_capacity(self.instances.len());
+        let ids = self.template_ids(data)?;
+        let insts = instances(&self.store, &self.instances, &ids, b)?;
         // The record's shape: its templates, and its values' types and
         // emptiness (see `Plan`); none with an array.
         self.shape.clear();
         self.shape.push(root);
         let mut planned = true;
-        for (k, i) in self.instances.iter().enumerate() {
-            let t = &*self.store[ids[k] as usize];
-            let vals: Vec<Val<'_>> = i
-                .values
-                .iter()
-                .enumerate()
-                .map(|(n, &(ty, a, z, nested))| Val {
-                    ty,
-                    bytes: &b[a as usize..z as usize],
-                    nested,
-                    at: (k as u32, n as u16),
-                })
-                .collect();
-            if !vals.iter().all(Val::supported) {
-                return None;
-            }
-            let arrays = vals.iter().any(|v| v.expands().is_some());
+        for (k, (_, vals, _)) in insts.iter().enumerate() {
             planned &= !vals.iter().any(|v| v.ty == 0x81);
             self.shape.push(ids[k]);
             self.shape.push(vals.len() as u32);
             self.shape.extend(vals.iter().map(|v| {
                 u32::from(v.ty) | u32::from(v.empty()) << 8 | v.nested.wrapping_add(1) << 9
             }));
-            insts.push((t, vals, arrays));
         }
         if planned && let Some(plan) = self.plans.get(&self.shape) {
             return match plan {
@@ -992,34 +982,43 @@ impl Reader {
         };
         self.names = names;
         let tree = tree?;
-        let mut ids: SmallVec<[u32; 4]> = SmallVec::new();
-        for i in 0..self.instances.len() {
-            let def = self.instances[i].def;
-            ids.push(self.template(data, def)?);
-        }
-        let mut insts = Vec::with_capacity(self.instances.len() + 1);
-        for (k, i) in self.instances.iter().enumerate() {
-            let vals: Vec<Val<'_>> = i
-                .values
-                .iter()
-                .enumerate()
-                .map(|(n, &(ty, a, z, nested))| Val {
-                    ty,
-                    bytes: &b[a as usize..z as usize],
-                    nested,
-                    at: (k as u32, n as u16),
-                })
-                .collect();
-            if !vals.iter().all(Val::supported) {
-                return None;
-            }
-            let arrays = vals.iter().any(|v| v.expands().is_some());
-            insts.push((&*self.store[ids[k] as usize], vals, arrays));
-        }
+        let ids = self.template_ids(data)?;
+        let mut insts = instances(&self.store, &self.instances, &ids, b)?;
         let root = insts.len() as u32;
         insts.push((&tree, Vec::new(), false));
         generic(&insts, root, out, None, data)
     }
+}
+
+/// The instances read (`at`, their templates' ids `ids`, their values in
+/// `b`), each with its template and values; `None` when a value is not one
+/// this reader renders.
+fn instances<'t, 'v>(
+    store: &'t [Rc<Template>],
+    at: &[InstanceAt],
+    ids: &[u32],
+    b: &'v [u8],
+) -> Option<Vec<Instance<'t, 'v>>> {
+    let mut insts = Vec::with_capacity(at.len() + 1);
+    for (k, i) in at.iter().enumerate() {
+        let vals: Vec<Val<'v>> = i
+            .values
+            .iter()
+            .enumerate()
+            .map(|(n, &(ty, a, z, nested))| Val {
+                ty,
+                bytes: &b[a as usize..z as usize],
+                nested,
+                at: (k as u32, n as u16),
+            })
+            .collect();
+        if !vals.iter().all(Val::supported) {
+            return None;
+        }
+        let arrays = vals.iter().any(|v| v.expands().is_some());
+        insts.push((&*store[*ids.get(k)? as usize], vals, arrays));
+    }
+    Some(insts)
 }
 
 /// Reads a record by the plan of its shape.
@@ -1066,14 +1065,8 @@ mod tests {
             eprintln!("skipped: {} is absent", dir.display());
             return;
         }
-        let files: Vec<_> = crate::run::expand(&[crate::run::Input::Path(dir)])
+        let files: Vec<_> = crate::read::evtx::tests::evtx_files(dir)
             .into_iter()
-            .filter_map(|(_, i)| match i {
-                Ok(crate::run::Input::Path(p)) if p.extension().is_some_and(|x| x == "evtx") => {
-                    Some(p)
-                }
-                _ => None,
-            })
             .take(60)
             .collect();
         let mut keeping = Reader::default();

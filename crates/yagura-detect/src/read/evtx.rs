@@ -276,7 +276,7 @@ impl<R: Seek> Seek for Bounded<R> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A file of a header and chunks, each chunk zero or not.
@@ -358,16 +358,7 @@ mod tests {
                 .map(|()| c.0)
                 .map_err(|e| e.to_string())
         };
-        // The folder as a hunt walks it (sorted by name).
-        let files: Vec<_> = crate::run::expand(&[crate::run::Input::Path(dir)])
-            .into_iter()
-            .filter_map(|(_, i)| match i {
-                Ok(crate::run::Input::Path(p)) if p.extension().is_some_and(|x| x == "evtx") => {
-                    Some(p)
-                }
-                _ => None,
-            })
-            .collect();
+        let files = evtx_files(dir);
         let (mut trimmed, mut records, mut direct) = (0, 0, 0);
         for f in &files {
             let bytes = std::fs::read(f).expect("read");
@@ -420,6 +411,19 @@ mod tests {
             direct * 1000 > records * 999,
             "{direct} of {records} read directly"
         );
+    }
+
+    /// The EVTX files of a folder, as a hunt walks it (sorted by name).
+    pub(crate) fn evtx_files(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+        crate::run::expand(&[crate::run::Input::Path(dir)])
+            .into_iter()
+            .filter_map(|(_, i)| match i {
+                Ok(crate::run::Input::Path(p)) if p.extension().is_some_and(|x| x == "evtx") => {
+                    Some(p)
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     #[derive(Default)]

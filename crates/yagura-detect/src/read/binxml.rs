@@ -422,7 +422,10 @@ impl<'a> Val<'a> {
         let n = self.bytes.len();
         match self.ty {
             0x00 | 0x0e => true,
-            0x21 => n == 0 || self.nested != NONE,
+            // An empty fragment: left out where its substitution is
+            // optional; elsewhere the crate's handling is not mirrored here,
+            // so such records are left to it.
+            0x21 => self.nested != NONE,
             // NUL-terminated strings, the last one too.
             0x81 => n == 0 || (n.is_multiple_of(2) && self.bytes[n - 2..] == [0, 0]),
             0x01 => n.is_multiple_of(2),

@@ -149,6 +149,13 @@ fn utf16_into(b: &[u8], out: &mut Vec<u8>) -> Option<()> {
     }
 }
 
+/// A UTF-16 string stored as its length in units, then the units: the
+/// text and where it ends.
+fn counted_utf16(data: &[u8], at: usize) -> Option<(Box<str>, usize)> {
+    let end = at + 2 + 2 * usize::from(u16_at(data, at)?);
+    Some((utf16(data.get(at + 2..end)?)?, end))
+}
+
 fn utf16(b: &[u8]) -> Option<Box<str>> {
     let mut s = Vec::new();
     utf16_into(b, &mut s)?;
@@ -299,9 +306,8 @@ impl Template {
                     if *data.get(p)? != 0x01 {
                         return None;
                     }
-                    let len = usize::from(u16_at(data, p + 1)?);
-                    let text = utf16(data.get(p + 3..p + 3 + 2 * len)?)?;
-                    p += 3 + 2 * len;
+                    let (text, next) = counted_utf16(data, p + 1)?;
+                    p = next;
                     push(&mut elems, &stack, in_attr, TNode::Text(text))?;
                 }
                 0x06 | 0x46 => {
@@ -314,9 +320,8 @@ impl Template {
                     in_attr = true;
                 }
                 0x07 | 0x47 => {
-                    let len = usize::from(u16_at(data, p)?);
-                    let text = utf16(data.get(p + 2..p + 2 + 2 * len)?)?;
-                    p += 2 + 2 * len;
+                    let (text, next) = counted_utf16(data, p)?;
+                    p = next;
                     push(&mut elems, &stack, in_attr, TNode::Text(text))?;
                 }
                 0x08 | 0x48 => {
@@ -337,8 +342,7 @@ impl Template {
                     push(&mut elems, &stack, in_attr, TNode::Pi)?;
                 }
                 0x0b => {
-                    let len = usize::from(u16_at(data, p)?);
-                    p += 2 + 2 * len;
+                    p = counted_utf16(data, p)?.1;
                     push(&mut elems, &stack, in_attr, TNode::Pi)?;
                 }
                 // A record has no substitutions (the crate refuses them).
@@ -585,7 +589,9 @@ const UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// A FILETIME as the renderer writes it: `YYYY-MM-DDThh:mm:ss.fffffffZ`,
 /// the year's last four digits, all zeros past `i64::MAX`; the date by
 /// Howard Hinnant's `civil_from_days`, counted from 0000-03-01, 584,694
-/// days before 1601-01-01.
+/// days before 1601-01-01. Written here rather than by the crate's
+/// `Display` of the value, which allocates for each one (every record has
+/// a time); `values_read_as_the_crate_renders_them` holds the two equal.
 fn filetime(t: u64, out: &mut Vec<u8>) {
     const TICKS_PER_SEC: u64 = 10_000_000;
     const TICKS_PER_DAY: u64 = 86_400 * TICKS_PER_SEC;
@@ -631,8 +637,11 @@ fn filetime(t: u64, out: &mut Vec<u8>) {
 #[derive(Debug, Default)]
 pub struct Fields {
     names: String,
-    /// The values' text: UTF-8 (checked once per record, in `visit`).
+    /// The values' text as it is written.
     text: Vec<u8>,
+    /// The same, checked as UTF-8 once the record is read (its buffer goes
+    /// back to `text` for the next record).
+    checked: String,
     items: Vec<(u32, u32, u32, u32, bool)>,
     path: String,
 }
@@ -640,10 +649,7 @@ pub struct Fields {
 impl Fields {
     /// Hands each field to `v`.
     pub fn visit<V: crate::event::Visitor + ?Sized>(&self, v: &mut V) {
-        // Written from UTF-16 and ASCII only: always UTF-8.
-        let Ok(text) = simdutf8::basic::from_utf8(&self.text) else {
-            return;
-        };
+        let text = &self.checked;
         for &(a, b, c, d, q) in &self.items {
             v.field(
                 &self.names[a as usize..b as usize],
@@ -661,7 +667,7 @@ impl Fields {
             .map(|&(a, b, c, d, q)| {
                 (
                     self.names[a as usize..b as usize].to_owned(),
-                    String::from_utf8(self.text[c as usize..d as usize].to_vec()).expect("UTF-8"),
+                    self.checked[c as usize..d as usize].to_owned(),
                     q,
                 )
             })
@@ -669,6 +675,10 @@ impl Fields {
     }
 
     fn clear(&mut self) {
+        if self.text.capacity() < self.checked.capacity() {
+            self.text = std::mem::take(&mut self.checked).into_bytes();
+        }
+        self.checked.clear();
         self.names.clear();
         self.text.clear();
         self.items.clear();
@@ -757,23 +767,19 @@ pub(crate) fn walk<'a>(
             at = None;
             return None;
         }
+        // The crate's own header reading (magic, sizes), and its bounds.
         let raw = (|| {
-            if data.get(offset..offset + 4)? != b"\x2a\x2a\x00\x00" {
-                return None;
-            }
-            let size = u32_at(data, offset + 4)? as usize;
-            let id = u64_at(data, offset + 8)?;
-            // Header (24 bytes) and the size's copy at the end (4).
-            let binxml = size.checked_sub(28)?;
+            let header = evtx::EvtxRecordHeader::from_bytes_at(data, offset).ok()?;
+            let binxml = header.record_data_size().ok()? as usize;
             let start = offset + 24;
             let bytes = data.get(start..start + binxml)?;
             Some((
                 Raw {
-                    id,
+                    id: header.event_record_id,
                     offset: start,
                     bytes,
                 },
-                offset + size,
+                offset + header.data_size as usize,
             ))
         })();
         match raw {
@@ -821,14 +827,23 @@ impl Reader {
     /// handles (then `out` holds nothing of it).
     pub(crate) fn read(&mut self, data: &[u8], raw: &Raw<'_>, out: &mut Fields) -> bool {
         out.clear();
-        // Its text is written from UTF-16 and ASCII only; checked all the
-        // same, so that `Fields::visit` never meets anything else.
-        let ok = self.read_inner(data, raw, out).is_some()
-            && simdutf8::basic::from_utf8(&out.text).is_ok();
-        if !ok {
+        if self.read_inner(data, raw, out).is_none() {
             out.clear();
+            return false;
         }
-        ok
+        // Its text is written from UTF-16 and ASCII only; checked all the
+        // same, once, into the text `Fields::visit` hands on.
+        match String::from_utf8(std::mem::take(&mut out.text)) {
+            Ok(text) => {
+                out.checked = text;
+                true
+            }
+            Err(e) => {
+                out.text = e.into_bytes();
+                out.clear();
+                false
+            }
+        }
     }
 
     /// The instance of `b[start..end]` (a fragment header, then one
@@ -1057,6 +1072,94 @@ fn run(plan: &Plan, insts: &[Instance<'_, '_>], out: &mut Fields) -> Option<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A value's text is the crate's `Display` of it (its JSON text, for
+    /// these types, which need no escape): FILETIMEs (leap days, the
+    /// epoch, the last representable year, past `i64::MAX`), GUIDs, hex,
+    /// sizes, integers of every width, booleans and reals.
+    #[test]
+    fn values_read_as_the_crate_renders_them() {
+        use evtx::binxml::value_variant::{BinXmlValue as B, FileTime};
+        let text = |ty: u8, bytes: &[u8]| {
+            let v = Val {
+                ty,
+                bytes,
+                nested: NONE,
+                at: (0, 0),
+            };
+            assert!(v.supported(), "{ty:#x} {bytes:?}");
+            let mut out = Vec::new();
+            v.text(&mut out).expect("a text");
+            String::from_utf8(out).expect("UTF-8")
+        };
+        let times = [
+            0,
+            1,
+            125_911_584_000_000_000, // 2000-01-01
+            126_916_991_999_999_999, // 2003-03-01 less a tick
+            131_976_864_000_000_000, // 2019-03-19
+            i64::MAX as u64,
+            i64::MAX as u64 + 1,
+            u64::MAX,
+        ];
+        for (i, t) in times
+            .into_iter()
+            .chain((0..2_000).map(|k| k * 7_919_993_340_127))
+            .enumerate()
+        {
+            assert_eq!(
+                text(0x11, &t.to_le_bytes()),
+                B::FileTimeType(FileTime(t)).to_string(),
+                "{i}"
+            );
+        }
+        let guid: [u8; 16] = *b"\x10\x32\x54\x76\x98\xba\xdc\xfe\x01\x23\x45\x67\x89\xab\xcd\xef";
+        assert_eq!(text(0x0f, &guid), B::GuidType(guid).to_string());
+        for v in [0u64, 1, 0x3e7, 0xdead_beef, u64::MAX] {
+            assert_eq!(text(0x15, &v.to_le_bytes()), B::HexInt64Type(v).to_string());
+            assert_eq!(text(0x10, &v.to_le_bytes()), B::HexInt64Type(v).to_string());
+            assert_eq!(text(0x0a, &v.to_le_bytes()), B::UInt64Type(v).to_string());
+            assert_eq!(
+                text(0x09, &v.to_le_bytes()),
+                B::Int64Type(v as i64).to_string()
+            );
+            let w = v as u32;
+            assert_eq!(text(0x14, &w.to_le_bytes()), B::HexInt32Type(w).to_string());
+            assert_eq!(text(0x10, &w.to_le_bytes()), B::HexInt32Type(w).to_string());
+            assert_eq!(text(0x08, &w.to_le_bytes()), B::UInt32Type(w).to_string());
+            assert_eq!(
+                text(0x07, &w.to_le_bytes()),
+                B::Int32Type(w as i32).to_string()
+            );
+            let h = v as u16;
+            assert_eq!(text(0x06, &h.to_le_bytes()), B::UInt16Type(h).to_string());
+            assert_eq!(
+                text(0x05, &h.to_le_bytes()),
+                B::Int16Type(h as i16).to_string()
+            );
+            assert_eq!(text(0x04, &[v as u8]), B::UInt8Type(v as u8).to_string());
+            assert_eq!(
+                text(0x03, &[v as u8]),
+                B::Int8Type(v as u8 as i8).to_string()
+            );
+        }
+        assert_eq!(text(0x0d, &0u32.to_le_bytes()), "false");
+        assert_eq!(text(0x0d, &1u32.to_le_bytes()), "true");
+        assert_eq!(
+            text(0x0d, &16u32.to_le_bytes()),
+            B::Int32Type(16).to_string()
+        );
+        for x in [0.0f64, -1.5, 1e300, 0.1] {
+            assert_eq!(text(0x0c, &x.to_le_bytes()), B::Real64Type(x).to_string());
+            let y = x as f32;
+            assert_eq!(text(0x0b, &y.to_le_bytes()), B::Real32Type(y).to_string());
+        }
+        let bin = [0x00, 0x9f, 0xff, 0x10];
+        assert_eq!(text(0x0e, &bin), B::BinaryType(&bin).to_string());
+        // A SID (no public constructor for the crate's): S-R-A-S1-…-Sn.
+        let sid = [1, 2, 0, 0, 0, 0, 0, 5, 32, 0, 0, 0, 0x20, 0x02, 0, 0];
+        assert_eq!(text(0x13, &sid), "S-1-5-32-544");
+    }
 
     /// A reader that keeps one template at most (so forgets them all at
     /// every chunk) reads every sample record as one that keeps them.

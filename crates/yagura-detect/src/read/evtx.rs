@@ -359,26 +359,30 @@ pub(crate) mod tests {
                 .map_err(|e| e.to_string())
         };
         let files = evtx_files(dir);
-        let (mut trimmed, mut records, mut direct) = (0, 0, 0);
-        for f in &files {
-            let bytes = std::fs::read(f).expect("read");
+        let direct = std::cell::Cell::new(0);
+        // A file's items read here and as `records_json` gives them.
+        let both = |bytes: &[u8]| -> (Vec<Item>, Vec<Item>) {
             let mut whole: Vec<Item> = Vec::new();
             let settings = ParserSettings::new()
                 .num_threads(1)
                 .separate_json_attributes(false);
-            if let Ok(p) = EvtxParser::from_buffer(bytes.clone()) {
+            if let Ok(p) = EvtxParser::from_buffer(bytes.to_vec()) {
                 for r in p.with_configuration(settings).records_json() {
                     whole.push(match r {
                         Ok(r) => scan(&r.data).map(|f| (r.event_record_id, f)),
-                        Err(e) => Err(e.to_string()),
+                        // The message with its sources, as items carry it.
+                        Err(e) => Err(match failed(&e) {
+                            EvtxItem::Error(_, m) => m,
+                            _ => e.to_string(),
+                        }),
                     });
                 }
             }
             let mut used: Vec<Item> = Vec::new();
-            let _ = read(std::io::Cursor::new(bytes.clone()), |item| {
+            let _ = read(std::io::Cursor::new(bytes.to_vec()), |item| {
                 used.push(match item {
                     EvtxItem::Fields(id, f) => {
-                        direct += 1;
+                        direct.set(direct.get() + 1);
                         Ok((id, f.to_vec()))
                     }
                     EvtxItem::Record(id, json) => scan(json).map(|f| (id, f)),
@@ -386,22 +390,48 @@ pub(crate) mod tests {
                 });
                 true
             });
+            (used, whole)
+        };
+        let same = |used: &[Item], whole: &[Item], what: &str| {
+            for (i, (a, b)) in used.iter().zip(whole).enumerate() {
+                assert_eq!(a, b, "{what} item {i}");
+            }
+            assert_eq!(used.len(), whole.len(), "{what}");
+        };
+        let (mut trimmed, mut records, mut errors) = (0, 0, 0);
+        for f in &files {
+            let bytes = std::fs::read(f).expect("read");
+            let (used, whole) = both(&bytes);
             let len = used_length(&mut std::io::Cursor::new(&bytes)).expect("in memory");
             trimmed += usize::from(len < bytes.len() as u64);
-            // Error items carry the message alone (the parser's `Display`
-            // and its sources): compare their first line.
-            let first = |v: Vec<Item>| -> Vec<Item> {
-                v.into_iter()
-                    .map(|i| i.map_err(|m| m.split(": ").next().unwrap_or("").to_owned()))
-                    .collect()
-            };
-            let (used, whole) = (first(used), first(whole));
-            for (i, (a, b)) in used.iter().zip(&whole).enumerate() {
-                assert_eq!(a, b, "{} item {i}", f.display());
-            }
-            assert_eq!(used.len(), whole.len(), "{}", f.display());
+            same(&used, &whole, &f.display().to_string());
             records += used.len();
         }
+        let direct_whole = direct.get();
+        // Damaged copies of the first files: the second record's magic
+        // zeroed (the walk resyncs past it), and the first record's
+        // template instance token made an invalid one (its BinXML cannot
+        // be read). The same records and errors either way.
+        for f in files.iter().take(20) {
+            let bytes = std::fs::read(f).expect("read");
+            let first = (HEADER + 512) as usize;
+            let Some(size) = bytes.get(first + 4..first + 8) else {
+                continue;
+            };
+            let second = first + u32::from_le_bytes(size.try_into().expect("4 bytes")) as usize;
+            for (at, byte) in [(second, 0u8), (first + 28, 0xff)] {
+                let mut damaged = bytes.clone();
+                let Some(b) = damaged.get_mut(at..at + 4) else {
+                    continue;
+                };
+                b.fill(byte);
+                let (used, whole) = both(&damaged);
+                same(&used, &whole, &format!("{} damaged at {at}", f.display()));
+                errors += used.iter().filter(|i| i.is_err()).count();
+            }
+        }
+        assert!(errors >= 20, "{errors} errors in the damaged copies");
+        let direct = direct_whole;
         assert!(trimmed > 0, "no sample had zero chunks at its end");
         assert!(records > 10_000, "{records} records");
         eprintln!("{direct} of {records} records read directly");

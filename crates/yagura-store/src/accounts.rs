@@ -67,7 +67,7 @@ impl Accounts for SqliteStore {
     }
 
     async fn remove_user(&self, name: &UserId) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write().await?;
         sqlx::query("DELETE FROM tokens WHERE user_name = $1")
             .bind(name.as_str())
             .execute(&mut *tx)

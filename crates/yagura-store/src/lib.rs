@@ -82,6 +82,18 @@ impl SqliteStore {
         Ok(Self { pool })
     }
 
+    /// A transaction that will write: IMMEDIATE, so that it takes the
+    /// write lock at its start, waiting (busy_timeout) for a writer that
+    /// holds it. A deferred one reads first and then asks for the lock,
+    /// and SQLite answers that upgrade with "database is locked" at once
+    /// rather than wait (waiting could deadlock two upgrading readers).
+    pub(crate) async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+
     /// The objects a `select_objects!` query with one text parameter gives.
     async fn objects(
         &self,
@@ -413,7 +425,7 @@ impl IntelStore for SqliteStore {
     type Tx<'a> = SqliteTx;
 
     async fn begin(&self) -> Result<SqliteTx, StoreError> {
-        let tx = self.pool.begin().await.map_err(backend)?;
+        let tx = self.write().await?;
         Ok(SqliteTx {
             tx,
             added: Timestamp::now().sortable(),
@@ -563,7 +575,7 @@ impl IntelStore for SqliteStore {
     }
 
     async fn delete(&self, id: &str, versions: &[Timestamp]) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write().await?;
         let rows =
             sqlx::query("SELECT rowid AS r, version, is_current, body FROM objects WHERE id = $1")
                 .bind(id)

@@ -330,11 +330,7 @@ impl AuditLog for SqliteStore {
         }
         // IMMEDIATE: the writer lock is taken before the head is read, so
         // two appenders cannot chain to the same record.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)?;
+        let mut tx = self.write().await?;
         let head =
             sqlx::query("SELECT last_seq, hash FROM audit_runs ORDER BY first_seq DESC LIMIT 1")
                 .fetch_optional(&mut *tx)

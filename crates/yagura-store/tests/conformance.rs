@@ -641,6 +641,42 @@ async fn deletion<S: IntelStore>(store: &S) {
     assert_eq!(store.delete(id, &[]).await.expect("deletes"), 0);
 }
 
+/// Writers at once: a transaction that reads before it writes (every put
+/// and delete does) while another holds the write lock waits for it, and
+/// both land. SQLite does not wait for a deferred transaction that already
+/// reads: it answers "database is locked" at once, which a server taking
+/// two TAXII posts at a time would have passed on.
+async fn concurrent_writers<S: IntelStore>(store: &S) {
+    let meta = ObjectMeta::default();
+    let tool = |n: u32| {
+        obj(json!({"type": "tool", "spec_version": "2.1",
+            "id": format!("tool--c0c0c0c0-0000-4000-8000-{n:012}"),
+            "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+            "name": format!("t{n}")}))
+    };
+    put_all(store, &[tool(3)], &meta).await;
+    let mut first = store.begin().await.expect("first begins");
+    first.put(&tool(1), &meta).await.expect("first puts");
+    let second = async {
+        let mut tx = store.begin().await.expect("second begins");
+        tx.put(&tool(2), &meta).await.expect("second puts");
+        tx.commit().await.expect("second commits");
+    };
+    let third = async {
+        let id = "tool--c0c0c0c0-0000-4000-8000-000000000003";
+        assert_eq!(store.delete(id, &[]).await.expect("deletes"), 1);
+    };
+    let finish_first = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        first.commit().await.expect("first commits");
+    };
+    tokio::join!(second, third, finish_first);
+    for (n, there) in [(1, true), (2, true), (3, false)] {
+        let id = format!("tool--c0c0c0c0-0000-4000-8000-{n:012}");
+        assert_eq!(store.get(&id).await.expect("get").is_some(), there, "{id}");
+    }
+}
+
 /// Runs the whole suite on one store.
 async fn suite<S: IntelStore + Directory + AuditLog + Accounts>(store: &S) {
     accounts(store).await;
@@ -650,6 +686,7 @@ async fn suite<S: IntelStore + Directory + AuditLog + Accounts>(store: &S) {
     atomicity(store).await;
     paging(store).await;
     deletion(store).await;
+    concurrent_writers(store).await;
     sharing(store).await;
 }
 

@@ -48,9 +48,16 @@ impl Value {
 
 /// Sigma's wildcards in a string value.
 fn pieces(s: &str) -> Vec<Piece> {
+    // Most values have no wildcard and no escape: one literal, copied
+    // whole (char by char, the vulnerable-driver hashes alone took
+    // millions of steps).
+    let Some(first) = memchr::memchr3(b'\\', b'*', b'?', s.as_bytes()) else {
+        return vec![Piece::Lit(s.to_owned())];
+    };
     let mut out = Vec::new();
-    let mut lit = String::new();
-    let mut chars = s.chars().peekable();
+    let mut lit = String::with_capacity(s.len());
+    lit.push_str(&s[..first]);
+    let mut chars = s[first..].chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.peek() {

@@ -47,7 +47,7 @@ pub trait Event {
 /// One compiled piece of a string pattern (lower-cased unless cased).
 #[derive(Debug, Clone, PartialEq)]
 enum P {
-    Lit(Vec<char>),
+    Lit(String),
     Any,
     One,
     /// One of these characters (`windash`).
@@ -108,26 +108,25 @@ impl Pattern {
                 (Some(P::Any), P::Any) => {}
                 (Some(P::Lit(_)), P::Lit(b)) => {
                     if let Some(P::Lit(a)) = merged.last_mut() {
-                        a.extend_from_slice(b);
+                        a.push_str(b);
                     }
                 }
                 _ => merged.push(p),
             }
         }
-        let text = |cs: &[char]| cs.iter().collect::<String>();
-        match merged.as_slice() {
-            [P::Lit(l)] => Pattern::Eq(text(l)),
-            [P::Lit(l), P::Any] => Pattern::Starts(text(l)),
-            [P::Any, P::Lit(l)] => Pattern::Ends(text(l)),
+        match merged.as_mut_slice() {
+            [P::Lit(l)] => Pattern::Eq(std::mem::take(l)),
+            [P::Lit(l), P::Any] => Pattern::Starts(std::mem::take(l)),
+            [P::Any, P::Lit(l)] => Pattern::Ends(std::mem::take(l)),
             [P::Any, P::Lit(l), P::Any] => Pattern::Contains(Box::new(Needle {
-                text: text(l),
+                text: std::mem::take(l),
                 finder: std::sync::OnceLock::new(),
             })),
             _ => Pattern::Glob(
                 merged
                     .iter()
                     .flat_map(|x| match x {
-                        P::Lit(cs) => cs.iter().map(|&c| C::Ch(c)).collect::<Vec<_>>(),
+                        P::Lit(cs) => cs.chars().map(C::Ch).collect::<Vec<_>>(),
                         P::Any => vec![C::Any],
                         P::One => vec![C::One],
                         P::Class(k) => vec![C::Class(k)],
@@ -384,6 +383,17 @@ fn lower(s: &str, cased: bool) -> Vec<char> {
     out
 }
 
+/// `s` as [`lower`] gives it, as a string.
+fn lower_str(s: &str, cased: bool) -> String {
+    if cased {
+        s.to_owned()
+    } else if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
+}
+
 /// The byte string a value's transforms give (UTF-8 until a `utf16`
 /// modifier), and the final text.
 fn transformed(s: &str, mods: &[Modifier]) -> Result<Vec<String>, String> {
@@ -497,7 +507,7 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
                     // A `-` or `/` that starts a word (a command-line flag)
                     // may be any dash or a slash.
                     let chars: Vec<char> = lower(s, cased);
-                    let mut lit = Vec::new();
+                    let mut lit = String::new();
                     for (j, &c) in chars.iter().enumerate() {
                         let prev_word = if j == 0 {
                             i > 0 && !matches!(v[i - 1], Piece::Lit(_))
@@ -520,7 +530,7 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
                         ps.push(P::Lit(lit));
                     }
                 }
-                Piece::Lit(s) => ps.push(P::Lit(lower(s, cased))),
+                Piece::Lit(s) => ps.push(P::Lit(lower_str(s, cased))),
             }
         }
         if mods.contains(&Modifier::Contains) || mods.contains(&Modifier::StartsWith) {

@@ -24,7 +24,8 @@
 //! elements no field (`null`) except a `Data` element's (`""`).
 //!
 //! Those rules decide by a record's shape (its templates, its values'
-//! types, which values are empty), not by its values' text: the first
+//! types, which values are empty, how many items each string array has
+//! and which of them are empty), not by its values' text: the first
 //! record of each shape is read through them and recorded as a [`Plan`]
 //! (each field's name, and its text as literal and value parts), by which
 //! the later records of that shape are read. Templates are kept once,
@@ -416,8 +417,10 @@ struct Val<'a> {
     bytes: &'a [u8],
     /// A BinXML value's instance ([`NONE`] for none).
     nested: u32,
-    /// Its instance and its index there ([`NONE`]: an array's item).
-    at: (u32, u16),
+    /// Its instance, its index there, and which item of that array it is
+    /// ([`NONE`]: the whole value); an instance of [`NONE`]: a literal
+    /// value of a record's own elements.
+    at: (u32, u16, u32),
 }
 
 impl<'a> Val<'a> {
@@ -723,11 +726,14 @@ enum Part {
     Lit(Box<[u8]>),
     /// The text of value `.1` of instance `.0`.
     Val(u32, u16),
+    /// The text of item `.2` of that value (a string array).
+    Item(u32, u16, u32),
 }
 
 /// The fields of every record of one shape: the same templates, and values
-/// of the same types, empty in the same places (nothing the JSON rules
-/// decide by differs between them but the values' text).
+/// of the same types, empty in the same places, string arrays of as many
+/// items, empty in the same places (nothing the JSON rules decide by
+/// differs between them but the values' text).
 #[derive(Debug)]
 struct Plan {
     ops: Vec<Op>,
@@ -736,8 +742,8 @@ struct Plan {
 /// What the generic reading notes to make a plan of a record.
 #[derive(Debug, Default)]
 struct Recording {
-    /// Where each value's text went: (start, end, instance, value).
-    spans: Vec<(usize, usize, u32, u16)>,
+    /// Where each value's text went: (start, end, its `Val::at`).
+    spans: Vec<(usize, usize, (u32, u16, u32))>,
     ops: Vec<Op>,
     /// Whether a plan can stand for the shape (no name comes from a value).
     ok: bool,
@@ -951,36 +957,51 @@ impl Reader {
         let ids = self.template_ids(data)?;
         let insts = instances(&self.store, &self.instances, &ids, b)?;
         // The record's shape: its templates, and its values' types and
-        // emptiness (see `Plan`); none with an array.
+        // emptiness (see `Plan`), and each string array's count of items
+        // and which of them are empty (an array makes an element of each
+        // item that is not).
         self.shape.clear();
         self.shape.push(root);
-        let mut planned = true;
         for (k, (_, vals, _)) in insts.iter().enumerate() {
-            planned &= !vals.iter().any(|v| v.ty == 0x81);
             self.shape.push(ids[k]);
             self.shape.push(vals.len() as u32);
-            self.shape.extend(vals.iter().map(|v| {
-                u32::from(v.ty) | u32::from(v.empty()) << 8 | v.nested.wrapping_add(1) << 9
-            }));
+            for v in vals {
+                self.shape.push(
+                    u32::from(v.ty) | u32::from(v.empty()) << 8 | v.nested.wrapping_add(1) << 9,
+                );
+                if v.ty == 0x81 {
+                    let at = self.shape.len();
+                    self.shape.push(0);
+                    let mut n = 0;
+                    for item in v.items() {
+                        if n % 32 == 0 {
+                            self.shape.push(0);
+                        }
+                        if item.is_empty() {
+                            *self.shape.last_mut()? |= 1 << (n % 32);
+                        }
+                        n += 1;
+                    }
+                    self.shape[at] = n;
+                }
+            }
         }
-        if planned && let Some(plan) = self.plans.get(&self.shape) {
+        if let Some(plan) = self.plans.get(&self.shape) {
             return match plan {
                 Some(plan) => run(plan, &insts, out),
                 None => generic(&insts, root, out, None, data).map(drop),
             };
         }
         let mut rec = Recording {
-            ok: planned,
+            ok: true,
             ..Recording::default()
         };
         generic(&insts, root, out, Some(&mut rec), data)?;
-        if planned {
-            if self.plans.len() >= self.keep.unwrap_or(MAX_KEPT) {
-                self.plans.clear();
-            }
-            let plan = rec.ok.then_some(Plan { ops: rec.ops });
-            self.plans.insert(self.shape.clone(), plan);
+        if self.plans.len() >= self.keep.unwrap_or(MAX_KEPT) {
+            self.plans.clear();
         }
+        let plan = rec.ok.then_some(Plan { ops: rec.ops });
+        self.plans.insert(self.shape.clone(), plan);
         Some(())
     }
 }
@@ -1027,7 +1048,7 @@ fn instances<'t, 'v>(
                 ty,
                 bytes: &b[a as usize..z as usize],
                 nested,
-                at: (k as u32, n as u16),
+                at: (k as u32, n as u16, NONE),
             })
             .collect();
         if !vals.iter().all(Val::supported) {
@@ -1053,6 +1074,16 @@ fn run(plan: &Plan, insts: &[Instance<'_, '_>], out: &mut Fields) -> Option<()> 
                     .1
                     .get(usize::from(*k))?
                     .text(&mut out.text)?,
+                Part::Item(i, k, n) => {
+                    let v = insts.get(*i as usize)?.1.get(usize::from(*k))?;
+                    let item = Val {
+                        ty: 0x01,
+                        bytes: v.items().nth(*n as usize)?,
+                        nested: NONE,
+                        at: v.at,
+                    };
+                    item.text(&mut out.text)?;
+                }
             }
         }
         if out.text.len() > MAX_OUTPUT {
@@ -1085,7 +1116,7 @@ mod tests {
                 ty,
                 bytes,
                 nested: NONE,
-                at: (0, 0),
+                at: (0, 0, NONE),
             };
             assert!(v.supported(), "{ty:#x} {bytes:?}");
             let mut out = Vec::new();

@@ -139,7 +139,7 @@ impl<'t, 'v> Emit<'t, 'v, '_> {
                     ty: *ty,
                     bytes,
                     nested: NONE,
-                    at: (NONE, 0),
+                    at: (NONE, 0, NONE),
                 }))
             }
             TNode::Instance(k) => Some(R::Elem(*k, self.insts[*k as usize].0.root, NONE)),
@@ -188,7 +188,7 @@ impl<'t, 'v> Emit<'t, 'v, '_> {
                         ty: 0x01,
                         bytes: item,
                         nested: NONE,
-                        at: (NONE, 0),
+                        at: (v.at.0, v.at.1, el.item),
                     }));
                 }
                 continue;
@@ -282,11 +282,15 @@ impl<'t, 'v> Emit<'t, 'v, '_> {
             let end = o.text.len();
             let mut parts = Vec::new();
             let mut at = start;
-            for &(a, z, i, k) in rec.spans.iter().filter(|s| s.0 >= start) {
+            for &(a, z, (i, k, n)) in rec.spans.iter().filter(|s| s.0 >= start) {
                 if a > at {
                     parts.push(Part::Lit(o.text[at..a].into()));
                 }
-                parts.push(Part::Val(i, k));
+                parts.push(if n == NONE {
+                    Part::Val(i, k)
+                } else {
+                    Part::Item(i, k, n)
+                });
                 at = z;
             }
             if end > at {
@@ -454,7 +458,7 @@ impl<'t, 'v> Emit<'t, 'v, '_> {
             if v.at.0 == NONE {
                 rec.ok = false;
             }
-            rec.spans.push((start, self.out.text.len(), v.at.0, v.at.1));
+            rec.spans.push((start, self.out.text.len(), v.at));
         }
         Some(())
     }

@@ -999,7 +999,7 @@ const LINUX_DETAIL_FIELDS: &[&str] = &[
 /// A rule's view of an event routed to it: its fields renamed.
 struct Renamed<'e> {
     event: &'e SigmaEvent,
-    rename: &'e HashMap<String, String>,
+    rename: &'e sources::Renames,
 }
 
 impl Renamed<'_> {

@@ -77,8 +77,11 @@ enum TNode {
 struct TElem {
     name: Name,
     dependency: Option<u16>,
-    attrs: Vec<(Name, Vec<TNode>)>,
-    children: Vec<TNode>,
+    /// Most elements have one attribute or none, of one node, and one
+    /// child: kept inline, a template's parse allocated three vectors an
+    /// element.
+    attrs: SmallVec<[(Name, SmallVec<[TNode; 1]>); 1]>,
+    children: SmallVec<[TNode; 1]>,
     /// Whether its children are its template's elements alone (no
     /// substitution among them, which could be a fragment's) and of
     /// distinct names: none is numbered unless an array repeats it.
@@ -251,8 +254,8 @@ impl Template {
                     elems.push(TElem {
                         name,
                         dependency: (dep != 0xffff).then_some(dep),
-                        attrs: Vec::new(),
-                        children: Vec::new(),
+                        attrs: SmallVec::new(),
+                        children: SmallVec::new(),
                         distinct: false,
                         distinct_data: false,
                     });
@@ -317,7 +320,7 @@ impl Template {
                     let name = name_at(data, name_off, &mut p, names)?;
                     elems[*stack.last()? as usize]
                         .attrs
-                        .push((name, Vec::new()));
+                        .push((name, SmallVec::new()));
                     in_attr = true;
                 }
                 0x07 | 0x47 => {

@@ -222,9 +222,23 @@ impl Template {
         let mut elems: Vec<TElem> = Vec::new();
         let mut stack: Vec<u32> = Vec::new();
         let mut root = None;
-        // Whether value tokens go to the last attribute of the open element.
+        // The `evtx` crate's states, so that a stream it refuses is declined
+        // here too: whether an element's start tag is open (its
+        // `current_element`), and whether value tokens go to the start
+        // tag's last attribute. Nodes in an open start tag before any
+        // attribute (which the crate drops), an empty attribute (dropped
+        // too), and elements nested past its depth limit are declined.
+        let mut open = false;
         let mut in_attr = false;
-        fn push(elems: &mut [TElem], stack: &[u32], in_attr: bool, n: TNode) -> Option<()> {
+        fn push(
+            elems: &mut [TElem],
+            stack: &[u32],
+            (open, in_attr): (bool, bool),
+            n: TNode,
+        ) -> Option<()> {
+            if open && !in_attr {
+                return None;
+            }
             let e = &mut elems[*stack.last()? as usize];
             if in_attr {
                 e.attrs.last_mut()?.1.push(n);
@@ -233,6 +247,13 @@ impl Template {
             }
             Some(())
         }
+        // Whether the open element's last attribute has no node.
+        fn empty_attr(elems: &[TElem], stack: &[u32]) -> bool {
+            stack
+                .last()
+                .and_then(|&e| elems[e as usize].attrs.last())
+                .is_some_and(|a| a.1.is_empty())
+        }
         while p < end {
             let token = data[p];
             p += 1;
@@ -240,6 +261,9 @@ impl Template {
                 0x00 => break,
                 0x0f => p += 3,
                 0x01 | 0x41 => {
+                    if open {
+                        return None;
+                    }
                     let dep = if record { 0xffff } else { u16_at(data, p)? };
                     if !record {
                         p += 2;
@@ -265,15 +289,28 @@ impl Template {
                         }
                         root = Some(id);
                     } else {
-                        push(&mut elems, &stack, false, TNode::Elem(id))?;
+                        push(&mut elems, &stack, (false, false), TNode::Elem(id))?;
                     }
                     stack.push(id);
+                    open = true;
                     in_attr = false;
                 }
-                0x02 => in_attr = false,
-                0x03 | 0x04 => {
-                    stack.pop()?;
+                // Closing a start tag: its attributes are done.
+                0x02 | 0x03 => {
+                    if !open || empty_attr(&elems, &stack) || stack.len() > MAX_DEPTH {
+                        return None;
+                    }
+                    if token == 0x03 {
+                        stack.pop()?;
+                    }
+                    open = false;
                     in_attr = false;
+                }
+                0x04 => {
+                    if open {
+                        return None;
+                    }
+                    stack.pop()?;
                 }
                 0x05 | 0x45 if record => {
                     let ty = data[p];
@@ -299,12 +336,12 @@ impl Template {
                         len: len as u32,
                     };
                     p = start + len;
-                    push(&mut elems, &stack, in_attr, n)?;
+                    push(&mut elems, &stack, (open, in_attr), n)?;
                 }
-                0x0c if !stack.is_empty() && !in_attr => {
+                0x0c if !stack.is_empty() && !open => {
                     let (id, next) = instance.as_mut()?(p - 1)?;
                     p = next;
-                    push(&mut elems, &stack, false, TNode::Instance(id))?;
+                    push(&mut elems, &stack, (false, false), TNode::Instance(id))?;
                 }
                 0x05 | 0x45 => {
                     if *data.get(p)? != 0x01 {
@@ -312,9 +349,12 @@ impl Template {
                     }
                     let (text, next) = counted_utf16(data, p + 1)?;
                     p = next;
-                    push(&mut elems, &stack, in_attr, TNode::Text(text))?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::Text(text))?;
                 }
                 0x06 | 0x46 => {
+                    if !open || empty_attr(&elems, &stack) {
+                        return None;
+                    }
                     let name_off = u32_at(data, p)?;
                     p += 4;
                     let name = name_at(data, name_off, &mut p, names)?;
@@ -326,28 +366,28 @@ impl Template {
                 0x07 | 0x47 => {
                     let (text, next) = counted_utf16(data, p)?;
                     p = next;
-                    push(&mut elems, &stack, in_attr, TNode::Text(text))?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::Text(text))?;
                 }
                 0x08 | 0x48 => {
                     let c = u16_at(data, p)?;
                     p += 2;
-                    push(&mut elems, &stack, in_attr, TNode::CharRef(c))?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::CharRef(c))?;
                 }
                 0x09 | 0x49 => {
                     let name_off = u32_at(data, p)?;
                     p += 4;
                     let name = name_at(data, name_off, &mut p, names)?;
-                    push(&mut elems, &stack, in_attr, TNode::Entity(name))?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::Entity(name))?;
                 }
                 0x0a => {
                     let name_off = u32_at(data, p)?;
                     p += 4;
                     name_at(data, name_off, &mut p, names)?;
-                    push(&mut elems, &stack, in_attr, TNode::Pi)?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::Pi)?;
                 }
                 0x0b => {
                     p = counted_utf16(data, p)?.1;
-                    push(&mut elems, &stack, in_attr, TNode::Pi)?;
+                    push(&mut elems, &stack, (open, in_attr), TNode::Pi)?;
                 }
                 // A record has no substitutions (the crate refuses them).
                 0x0d | 0x0e if record => return None,
@@ -357,7 +397,7 @@ impl Template {
                     push(
                         &mut elems,
                         &stack,
-                        in_attr,
+                        (open, in_attr),
                         TNode::Sub {
                             id,
                             optional: token == 0x0e,
@@ -1106,6 +1146,99 @@ fn run(plan: &Plan, insts: &[Instance<'_, '_>], out: &mut Fields) -> Option<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Builds a template definition at chunk offset 0: its 24-byte header
+    /// (next definition, GUID, size), then tokens, names inline.
+    #[derive(Default)]
+    struct Def(Vec<u8>);
+
+    impl Def {
+        fn name(&mut self, n: &str) {
+            let at = (24 + self.0.len() + 4) as u32;
+            self.0.extend_from_slice(&at.to_le_bytes());
+            self.0.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+            self.0.extend_from_slice(&(n.len() as u16).to_le_bytes());
+            self.0.extend(n.encode_utf16().flat_map(u16::to_le_bytes));
+            self.0.extend_from_slice(&[0, 0]);
+        }
+        /// An element's start (no DependencyId, no attribute list size).
+        fn open(mut self, n: &str) -> Self {
+            self.0.extend_from_slice(&[0x01, 0xff, 0xff, 0, 0, 0, 0]);
+            self.name(n);
+            self
+        }
+        fn attr(mut self, n: &str) -> Self {
+            self.0.push(0x06);
+            self.name(n);
+            self
+        }
+        fn text(mut self, t: &str) -> Self {
+            self.0.extend_from_slice(&[0x05, 0x01]);
+            self.0.extend_from_slice(&(t.len() as u16).to_le_bytes());
+            self.0.extend(t.encode_utf16().flat_map(u16::to_le_bytes));
+            self
+        }
+        fn token(mut self, t: u8) -> Self {
+            self.0.push(t);
+            self
+        }
+        fn parse(self) -> Option<Template> {
+            let mut data = vec![0u8; 24];
+            data[20..].copy_from_slice(&(self.0.len() as u32).to_le_bytes());
+            data.extend_from_slice(&self.0);
+            Template::parse(&data, 0, &mut Names::default())
+        }
+    }
+
+    /// A template's tokens are held to the `evtx` crate's states (its
+    /// record model builder): what it refuses, or reads otherwise (nodes
+    /// in a start tag before any attribute, which it drops; an empty
+    /// attribute, dropped too), is declined. A second close-start token
+    /// (found by the fuzz target `evtx_read`) had been read as nothing.
+    #[test]
+    fn streams_the_crate_refuses_are_declined() {
+        let e = || Def::default().open("E");
+        assert!(
+            e().attr("A")
+                .text("x")
+                .token(0x02)
+                .token(0x04)
+                .parse()
+                .is_some()
+        );
+        assert!(e().token(0x03).parse().is_some());
+        let refused = [
+            (
+                "second close start",
+                e().token(0x02).token(0x02).token(0x04),
+            ),
+            (
+                "text before any attribute",
+                e().text("x").token(0x02).token(0x04),
+            ),
+            (
+                "attribute after the start tag",
+                e().token(0x02).attr("A").text("x").token(0x04),
+            ),
+            (
+                "start inside a start tag",
+                e().open("F").token(0x02).token(0x04),
+            ),
+            ("empty attribute", e().attr("A").token(0x02).token(0x04)),
+            (
+                "empty attribute, then one",
+                e().attr("A").attr("A").text("x").token(0x02).token(0x04),
+            ),
+            ("end with the start tag open", e().token(0x04)),
+            (
+                "close start outside any element",
+                Def::default().token(0x02),
+            ),
+        ];
+        for (what, def) in refused {
+            assert!(def.parse().is_none(), "{what}");
+        }
+    }
 
     /// A value's text is the crate's `Display` of it (its JSON text, for
     /// these types, which need no escape): FILETIMEs (leap days, the

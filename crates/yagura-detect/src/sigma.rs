@@ -136,7 +136,7 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// the lookup table is indexed by name id.
 #[derive(Debug, Default, Clone)]
 pub struct SigmaEvent {
-    /// Every value, then its folded form where folding changes it.
+    /// Every value.
     text: String,
     fields: Vec<Slot>,
     /// Sigma name → id.
@@ -160,6 +160,7 @@ pub struct SigmaEvent {
 struct Slot {
     id: u32,
     value: (u32, u32),
+    /// In `all_folded`.
     folded: (u32, u32),
     /// 1 + the index of the name's next value (0: none).
     next: u32,
@@ -179,6 +180,10 @@ impl SigmaEvent {
 
     fn at(&self, (a, b): (u32, u32)) -> &str {
         &self.text[a as usize..b as usize]
+    }
+
+    fn folded_at(&self, (a, b): (u32, u32)) -> &str {
+        &self.all_folded[a as usize..b as usize]
     }
 
     /// Every value case-folded, each after a NUL: one text to search for
@@ -234,15 +239,14 @@ impl SigmaEvent {
         let a = self.text.len() as u32;
         self.text.push_str(value);
         let b = self.text.len() as u32;
-        let folded = if yagura_sigma::needs_folding(value) {
-            yagura_sigma::fold_into(value, &mut self.text);
-            (b, self.text.len() as u32)
-        } else {
-            (a, b)
-        };
         self.all_folded.push('\0');
-        self.all_folded
-            .push_str(&self.text[folded.0 as usize..folded.1 as usize]);
+        let f = self.all_folded.len() as u32;
+        if yagura_sigma::needs_folding(value) {
+            yagura_sigma::fold_into(value, &mut self.all_folded);
+        } else {
+            self.all_folded.push_str(value);
+        }
+        let folded = (f, self.all_folded.len() as u32);
         let here = self.fields.len() as u32 + 1;
         match self.last[id as usize] {
             0 => self.first[id as usize] = here,
@@ -360,7 +364,8 @@ impl yagura_sigma::Event for SigmaEvent {
     }
 
     fn folded(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.slot(name).map(|s| Cow::Borrowed(self.at(s.folded)))
+        self.slot(name)
+            .map(|s| Cow::Borrowed(self.folded_at(s.folded)))
     }
 
     fn any_of(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
@@ -368,7 +373,7 @@ impl yagura_sigma::Event for SigmaEvent {
     }
 
     fn any_of_folded(&self, name: &str, test: &mut dyn FnMut(&str) -> bool) -> Option<bool> {
-        self.any_slot(name, &mut |s| test(self.at(s.folded)))
+        self.any_slot(name, &mut |s| test(self.folded_at(s.folded)))
     }
 }
 

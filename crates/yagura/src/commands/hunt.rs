@@ -297,6 +297,9 @@ struct Writer<'a> {
     sigma: Option<&'a SigmaPlan>,
     /// Rows of Sigma rules and correlations.
     sigma_rows: u64,
+    /// A JSON line as it is written: whole, in one write (serde_json
+    /// writes each key and quote apart, through `out`'s dynamic dispatch).
+    line: Vec<u8>,
 }
 
 /// What a timeline row shows of its rule.
@@ -440,8 +443,10 @@ impl Writer<'_> {
                     record,
                     details: &d.details,
                 };
-                serde_json::to_writer(&mut self.out, &row)?;
-                self.out.write_all(b"\n")?;
+                self.line.clear();
+                serde_json::to_writer(&mut self.line, &row)?;
+                self.line.push(b'\n');
+                self.out.write_all(&self.line)?;
             }
             Output::Csv => {
                 let w = self.csv.as_mut().context("csv writer")?;
@@ -781,6 +786,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
         seen: BTreeMap::new(),
         sigma: plan.as_ref(),
         sigma_rows: 0,
+        line: Vec::new(),
     };
     if args.output == Output::Csv && plan.is_some() {
         let out = std::mem::replace(&mut w.out, Box::new(std::io::sink()));

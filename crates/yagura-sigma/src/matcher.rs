@@ -459,10 +459,12 @@ fn transformed(s: &str, mods: &[Modifier]) -> Result<Vec<String>, String> {
 }
 
 fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>, String> {
-    let pieces: Vec<Piece> = match value {
-        Value::Str(p) => p.clone(),
-        Value::Num(_, t) => vec![Piece::Lit(t.clone())],
-        Value::Bool(b) => vec![Piece::Lit(b.to_string())],
+    // Borrowed: a rule's values are read, not copied (a clone of every
+    // value was most of compiling a plain literal).
+    let pieces: std::borrow::Cow<'_, [Piece]> = match value {
+        Value::Str(p) => std::borrow::Cow::Borrowed(p),
+        Value::Num(_, t) => std::borrow::Cow::Owned(vec![Piece::Lit(t.clone())]),
+        Value::Bool(b) => std::borrow::Cow::Owned(vec![Piece::Lit(b.to_string())]),
         Value::Null => return Err("null takes no modifier".into()),
     };
     let encodes = mods.iter().any(|m| {
@@ -476,7 +478,7 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
         )
     });
     // Encodings apply to the literal value: wildcards inside are literal.
-    let variants: Vec<Vec<Piece>> = if encodes {
+    let variants: Vec<std::borrow::Cow<'_, [Piece]>> = if encodes {
         let text: String = pieces
             .iter()
             .map(|p| match p {
@@ -487,7 +489,7 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
             .collect();
         transformed(&text, mods)?
             .into_iter()
-            .map(|t| vec![Piece::Lit(t)])
+            .map(|t| std::borrow::Cow::Owned(vec![Piece::Lit(t)]))
             .collect()
     } else {
         vec![pieces]

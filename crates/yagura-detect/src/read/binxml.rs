@@ -7,7 +7,9 @@
 //! `evtx` crate's JSON rendering of it: names, values, quoting and order.
 //! A record this reader does not handle (ANSI strings, array types other
 //! than string arrays, system times, lone surrogates, a name JSON would
-//! escape, a root `EventData`, a template that does not parse cleanly) is
+//! escape, a root `EventData`, a template that does not parse cleanly, a
+//! token stream the crate's record model builder refuses or reads
+//! otherwise) is
 //! declined, and the caller has the crate render that one record. The test
 //! `direct_reading_gives_the_rendered_fields` (in `evtx.rs`) holds the two
 //! to the same fields and errors on every sample file, and the fuzz target

@@ -48,6 +48,56 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 /// Deepest element nesting read (the JSON scanner allows 64 levels).
 const MAX_DEPTH: usize = 40;
 
+/// The item of string array bytes `b` that starts at `at`, and where the
+/// next one starts.
+fn item_at(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    let rest = b.get(at..).filter(|r| !r.is_empty())?;
+    let end = rest
+        .chunks_exact(2)
+        .position(|u| u == [0, 0])
+        .map_or(rest.len(), |u| 2 * u);
+    Some((&rest[..end], at + end + 2))
+}
+
+/// Items of a record's arrays looked up by index, each from where the one
+/// before it ended when they come in order (as an array's copies of its
+/// element do): an array of many items is read once, not again for each.
+#[derive(Default)]
+pub(crate) struct Items(std::cell::Cell<Option<ItemAt>>);
+
+/// The last item looked up: its array (`Val::at`), its index, and where
+/// the next item starts.
+#[derive(Clone, Copy)]
+pub(crate) struct ItemAt {
+    array: (u32, u16),
+    item: u32,
+    next: usize,
+}
+
+impl Items {
+    /// Item `n` of array `v`.
+    fn get<'a>(&self, v: &Val<'a>, n: u32) -> Option<&'a [u8]> {
+        let id = (v.at.0, v.at.1);
+        let (mut k, mut at) = match self.0.get() {
+            Some(l) if l.array == id && l.item < n && id.0 != NONE => (l.item + 1, l.next),
+            _ => (0, 0),
+        };
+        loop {
+            let (item, next) = item_at(v.bytes, at)?;
+            if k == n {
+                self.0.set(Some(ItemAt {
+                    array: id,
+                    item: n,
+                    next,
+                }));
+                return Some(item);
+            }
+            k += 1;
+            at = next;
+        }
+    }
+}
+
 /// Most text one record may give; a larger one is left to the renderer,
 /// which has its own limits for crafted records.
 const MAX_OUTPUT: usize = 1 << 20;
@@ -511,13 +561,9 @@ impl<'a> Val<'a> {
         let b = self.bytes;
         let mut at = 0;
         std::iter::from_fn(move || {
-            let rest = b.get(at..).filter(|r| !r.is_empty())?;
-            let end = rest
-                .chunks_exact(2)
-                .position(|u| u == [0, 0])
-                .map_or(rest.len(), |u| 2 * u);
-            at += end + 2;
-            Some(&rest[..end])
+            let (item, next) = item_at(b, at)?;
+            at = next;
+            Some(item)
         })
     }
 
@@ -1107,6 +1153,7 @@ fn instances<'t, 'v>(
 
 /// Reads a record by the plan of its shape.
 fn run(plan: &Plan, insts: &[Instance<'_, '_>], out: &mut Fields) -> Option<()> {
+    let items = Items::default();
     for op in &plan.ops {
         let a = out.names.len() as u32;
         out.names.push_str(&op.name);
@@ -1123,7 +1170,7 @@ fn run(plan: &Plan, insts: &[Instance<'_, '_>], out: &mut Fields) -> Option<()> 
                     let v = insts.get(*i as usize)?.1.get(usize::from(*k))?;
                     let item = Val {
                         ty: 0x01,
-                        bytes: v.items().nth(*n as usize)?,
+                        bytes: items.get(v, *n)?,
                         nested: NONE,
                         at: v.at,
                     };
@@ -1190,6 +1237,35 @@ mod tests {
             data.extend_from_slice(&self.0);
             Template::parse(&data, 0, &mut Names::default())
         }
+    }
+
+    /// An array's items looked up through `Items` (in order, repeated,
+    /// backwards, across two arrays) are those `items` lists.
+    #[test]
+    fn items_found_from_the_last_one_are_the_listed_ones() {
+        let bytes: Vec<u8> = ["ab", "", "c", "", "", "def"]
+            .iter()
+            .flat_map(|t| t.encode_utf16().chain([0]).flat_map(u16::to_le_bytes))
+            .collect();
+        let other: Vec<u8> = "x\0y\0".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let val = |b: &'static [u8], k: u16| Val {
+            ty: 0x81,
+            bytes: b,
+            nested: NONE,
+            at: (0, k, NONE),
+        };
+        let (a, b) = (
+            val(Box::leak(bytes.into_boxed_slice()), 0),
+            val(Box::leak(other.into_boxed_slice()), 1),
+        );
+        let listed: Vec<&[u8]> = a.items().collect();
+        assert_eq!(listed.len(), 6);
+        let items = Items::default();
+        for n in [0, 1, 2, 5, 5, 3, 0, 4] {
+            assert_eq!(items.get(&a, n), Some(listed[n as usize]), "{n}");
+            assert_eq!(items.get(&b, 1), b.items().nth(1));
+        }
+        assert_eq!(items.get(&a, 6), None);
     }
 
     /// A template's tokens are held to the `evtx` crate's states (its

@@ -24,6 +24,7 @@ pub(super) fn generic<'v>(
         depth: 0,
         rec,
         data,
+        items: Items::default(),
     };
     e.root(root)
 }
@@ -55,6 +56,7 @@ struct Emit<'t, 'v, 'o> {
     rec: Option<&'o mut Recording>,
     /// The chunk (where a record's literal values are).
     data: &'v [u8],
+    items: Items,
 }
 
 /// An element of an instance.
@@ -182,7 +184,7 @@ impl<'t, 'v> Emit<'t, 'v, '_> {
                 && let Some(v) = self.sub(el.inst, n)
                 && v.expands().is_some()
             {
-                let item = v.items().nth(el.item as usize)?;
+                let item = self.items.get(&v, el.item)?;
                 if !item.is_empty() {
                     out.push(R::Val(Val {
                         ty: 0x01,

@@ -369,21 +369,12 @@ pub struct Compiled {
     condition: Condition,
 }
 
+/// `s` case-folded as a rule's literal is (unless `cased`), as characters.
 fn lower(s: &str, cased: bool) -> Vec<char> {
-    // Sized up front: `flat_map` tells `collect` nothing, so each rule
-    // literal's vector grew by steps.
-    let mut out = Vec::with_capacity(s.len());
-    if cased {
-        out.extend(s.chars());
-    } else if s.is_ascii() {
-        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    } else {
-        out.extend(s.chars().flat_map(char::to_lowercase));
-    }
-    out
+    lower_str(s, cased).chars().collect()
 }
 
-/// `s` as [`lower`] gives it, as a string.
+/// `s` case-folded as a rule's literal is (unless `cased`).
 fn lower_str(s: &str, cased: bool) -> String {
     if cased {
         s.to_owned()

@@ -63,12 +63,12 @@ fn item_at(b: &[u8], at: usize) -> Option<(&[u8], usize)> {
 /// before it ended when they come in order (as an array's copies of its
 /// element do): an array of many items is read once, not again for each.
 #[derive(Default)]
-pub(crate) struct Items(std::cell::Cell<Option<ItemAt>>);
+struct Items(std::cell::Cell<Option<ItemAt>>);
 
 /// The last item looked up: its array (`Val::at`), its index, and where
 /// the next item starts.
 #[derive(Clone, Copy)]
-pub(crate) struct ItemAt {
+struct ItemAt {
     array: (u32, u16),
     item: u32,
     next: usize,

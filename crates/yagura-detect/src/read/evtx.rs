@@ -1,4 +1,4 @@
-//! Windows event logs (EVTX): the `evtx` crate reads the file's chunks,
+//! Windows event logs (EVTX): the `evtx` crate parses the file's chunks,
 //! and each record's fields come under dotted names without the `Event.`
 //! root and with attributes folded in (`System.Provider.Name`,
 //! `System.EventID`, `System.TimeCreated.SystemTime`, `EventData.Image`;
@@ -55,8 +55,9 @@ impl EvtxItem<'_> {
 /// Reads every record of an EVTX file (from the start), calling `each` in
 /// record order until it says to stop.
 ///
-/// The `evtx` crate reads the file's chunks (and parses each: its string
-/// and template tables, checked as the crate checks them). Each chunk's
+/// The file's chunks are read in the crate's order ([`Chunks`]), and the
+/// `evtx` crate parses each (its string and template tables, checked as
+/// the crate checks them). Each chunk's
 /// records are then walked while they are regular, and each read straight
 /// from its BinXML ([`binxml`](super::binxml)); from the first record that
 /// reading declines, the chunk's records come from the crate as JSON
@@ -68,20 +69,31 @@ pub fn read<R: Read + Seek + Send + 'static>(
     input: R,
     mut each: impl FnMut(EvtxItem<'_>) -> bool,
 ) -> Result<(), String> {
-    let settings = ParserSettings::new()
-        .num_threads(1)
-        .separate_json_attributes(false);
-    let input = Bounded::trimmed(input).map_err(|e| format!("cannot read it: {e}"))?;
-    let mut parser = EvtxParser::from_read_seek(input)
-        .map_err(|e| format!("not an EVTX file: {e}"))?
-        .with_configuration(settings.clone());
-    let settings = Arc::new(settings);
+    let settings = Arc::new(
+        ParserSettings::new()
+            .num_threads(1)
+            .separate_json_attributes(false),
+    );
+    // The thread's chunk buffer (given back when this file ends).
+    let mut buf = KeptBuffer(BUFFER.take());
+    let mut input =
+        Bounded::trimmed(input, &mut buf.0).map_err(|e| format!("cannot read it: {e}"))?;
+    let Some(mut chunks) = Chunks::of(&mut input) else {
+        // The crate's own reading of the header, for its message.
+        let why = input
+            .seek(SeekFrom::Start(0))
+            .map_err(EvtxError::from)
+            .and_then(|_| EvtxParser::from_read_seek(input).map(|_| ()))
+            .err()
+            .map_or_else(|| "its header is not whole".to_owned(), |e| e.to_string());
+        return Err(format!("not an EVTX file: {why}"));
+    };
     // The thread's reader, with the templates and plans of the files it
     // read before (given back when this one ends, however it ends).
     let mut kept = Kept(Some(DIRECT.take()));
     let direct = kept.0.get_or_insert_default();
     let mut fields = Fields::default();
-    for (n, chunk) in parser.chunks().enumerate() {
+    while let Some((chunk, number)) = chunks.next(&mut input, &mut buf.0) {
         let mut data = match chunk {
             Ok(data) => data,
             Err(e) => {
@@ -91,58 +103,192 @@ pub fn read<R: Read + Seek + Send + 'static>(
                 continue;
             }
         };
-        let number = data.number.unwrap_or(n as u64);
-        let mut chunk = match data.parse(Arc::clone(&settings)) {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                let e = EvtxError::FailedToParseChunk {
-                    chunk_id: number,
-                    source: Box::new(e),
-                };
-                if !each(failed(&e)) {
-                    return Ok(());
+        let go = match data.parse(Arc::clone(&settings)) {
+            Ok(mut chunk) => {
+                direct.new_chunk();
+                // The crate's own walk over the chunk, started at the
+                // first record the direct reading declines and kept in
+                // step with it from there.
+                let (data, header) = (chunk.data, chunk.header);
+                let mut records = chunk.iter();
+                let mut at = 0;
+                let mut walked = walk(data, header).enumerate();
+                loop {
+                    let (i, raw) = match walked.next() {
+                        Some((i, Some(raw))) => (i, raw),
+                        Some((i, None)) => {
+                            // An irregular record: the crate reads the rest.
+                            break records
+                                .by_ref()
+                                .skip(i - at)
+                                .all(|record| each_rendered(record, &mut each));
+                        }
+                        None => break true,
+                    };
+                    if direct.read(data, &raw, &mut fields) {
+                        if !each(EvtxItem::Fields(raw.id, &fields)) {
+                            break false;
+                        }
+                        continue;
+                    }
+                    let Some(record) = records.nth(i - at) else {
+                        break true;
+                    };
+                    at = i + 1;
+                    if !each_rendered(record, &mut each) {
+                        break false;
+                    }
                 }
-                continue;
             }
+            Err(e) => each(failed(&EvtxError::FailedToParseChunk {
+                chunk_id: number,
+                source: Box::new(e),
+            })),
         };
-        direct.new_chunk();
-        // The crate's own walk over the chunk, started at the first record
-        // the direct reading declines and kept in step with it from there.
-        let (data, header) = (chunk.data, chunk.header);
-        let mut records = chunk.iter();
-        let mut at = 0;
-        let mut walked = walk(data, header).enumerate();
-        let go = loop {
-            let (i, raw) = match walked.next() {
-                Some((i, Some(raw))) => (i, raw),
-                Some((i, None)) => {
-                    // An irregular record: the crate reads the rest.
-                    break records
-                        .by_ref()
-                        .skip(i - at)
-                        .all(|record| each_rendered(record, &mut each));
-                }
-                None => break true,
-            };
-            if direct.read(data, &raw, &mut fields) {
-                if !each(EvtxItem::Fields(raw.id, &fields)) {
-                    break false;
-                }
-                continue;
-            }
-            let Some(record) = records.nth(i - at) else {
-                break true;
-            };
-            at = i + 1;
-            if !each_rendered(record, &mut each) {
-                break false;
-            }
-        };
+        // The chunk's bytes are the buffer the next one is read into.
+        buf.0 = data.data;
         if !go {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// The chunks of an EVTX file in record order, as the `evtx` crate's
+/// `EvtxParser::chunks` walks them: from the chunk that holds the oldest
+/// records to the end of the file (past the chunk count the file's size
+/// gives while chunks are there to read), then from the file's start up
+/// to that chunk; all-zero chunks are passed over. Each is read into the
+/// thread's one buffer, whose bytes the chunk then holds and gives back:
+/// the crate reads each into a new buffer, zeroed first.
+struct Chunks {
+    next: u64,
+    oldest: u64,
+    wrapped: bool,
+    /// The chunks the file's size holds.
+    count: u64,
+}
+
+impl Chunks {
+    /// The walk over a file's chunks; `None` when its header cannot be
+    /// read or is larger than the file.
+    fn of<R: Read + Seek>(input: &mut Bounded<R>) -> Option<Self> {
+        let header = evtx::EvtxFileHeader::from_stream(input).ok()?;
+        let count = input.len.checked_sub(header.header_block_size.into())? / CHUNK;
+        // Where the oldest records are: the chunk whose header names the
+        // lowest first record id (a header whose range is reversed says
+        // nothing), as the crate's `oldest_chunk` finds it.
+        let mut oldest = (u64::MAX, 0);
+        let mut head = [0u8; 512];
+        for n in 0..count {
+            if input.seek(SeekFrom::Start(HEADER + n * CHUNK)).is_err()
+                || input.read_exact(&mut head).is_err()
+            {
+                break;
+            }
+            if let Ok(c) = evtx::EvtxChunkHeader::from_bytes(&head)
+                && c.first_event_record_id <= c.last_event_record_id
+                && c.first_event_record_id < oldest.0
+            {
+                oldest = (c.first_event_record_id, n);
+            }
+        }
+        Some(Chunks {
+            next: oldest.1,
+            oldest: oldest.1,
+            wrapped: false,
+            count,
+        })
+    }
+
+    /// The next chunk (or why it cannot be read) and its number.
+    fn next<R: Read + Seek>(
+        &mut self,
+        input: &mut Bounded<R>,
+        buf: &mut Vec<u8>,
+    ) -> Option<(Result<evtx::EvtxChunkData, EvtxError>, u64)> {
+        loop {
+            // Once it has wrapped around, the walk ends where it started.
+            let end = if self.wrapped { self.oldest } else { u64::MAX };
+            let mut n = self.next;
+            let found = loop {
+                if n >= end {
+                    break None;
+                }
+                match read_chunk(input, n, buf) {
+                    // Past the size's count, a chunk that cannot be read
+                    // is the file's end.
+                    Err(_) if n >= self.count => break None,
+                    Err(e) => break Some((Err(e), n)),
+                    Ok(None) => match n.checked_add(1) {
+                        Some(m) => n = m,
+                        None => break None,
+                    },
+                    Ok(Some(c)) => break Some((Ok(c), n)),
+                }
+            };
+            if let Some((chunk, n)) = found {
+                self.next = n.checked_add(1)?;
+                return Some((chunk, n));
+            }
+            if self.wrapped || self.oldest == 0 {
+                return None;
+            }
+            self.wrapped = true;
+            self.next = 0;
+        }
+    }
+}
+
+/// Chunk `n` read into `buf` (`None`: all zero), with the crate's errors
+/// for a chunk it cannot seek to, cannot read whole or does not take.
+fn read_chunk<R: Read + Seek>(
+    input: &mut Bounded<R>,
+    n: u64,
+    buf: &mut Vec<u8>,
+) -> Result<Option<evtx::EvtxChunkData>, EvtxError> {
+    use evtx::err::ChunkError;
+    let chunk_err = |e: ChunkError| EvtxError::FailedToParseChunk {
+        chunk_id: n,
+        source: Box::new(e),
+    };
+    let offset = n.saturating_mul(CHUNK).saturating_add(HEADER);
+    input
+        .seek(SeekFrom::Start(offset))
+        .map_err(|e| chunk_err(ChunkError::FailedToSeekToChunk(e)))?;
+    buf.resize(CHUNK as usize, 0);
+    let mut got = 0;
+    while got < buf.len() {
+        match input.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(chunk_err(ChunkError::IncompleteChunk)),
+        }
+    }
+    if got != buf.len() {
+        return Err(chunk_err(ChunkError::IncompleteChunk));
+    }
+    if all_zero(buf) {
+        return Ok(None);
+    }
+    let mut chunk = evtx::EvtxChunkData::new(std::mem::take(buf), false).map_err(chunk_err)?;
+    chunk.number = Some(n);
+    Ok(Some(chunk))
+}
+
+thread_local! {
+    /// The thread's buffer for a chunk's bytes.
+    static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Gives the thread's chunk buffer back when dropped.
+struct KeptBuffer(Vec<u8>);
+
+impl Drop for KeptBuffer {
+    fn drop(&mut self) {
+        BUFFER.set(std::mem::take(&mut self.0));
+    }
 }
 
 thread_local! {
@@ -205,17 +351,17 @@ const CHUNK: u64 = 65536;
 /// here each is read into one buffer and tested 16 bytes at a time. A
 /// file that is not the header and whole chunks is used to its end; so is
 /// a zero chunk with a used one after it.
-fn used_length<R: Read + Seek>(input: &mut R) -> std::io::Result<u64> {
+fn used_length<R: Read + Seek>(input: &mut R, chunk: &mut Vec<u8>) -> std::io::Result<u64> {
     let len = input.seek(SeekFrom::End(0))?;
     if len < HEADER || !(len - HEADER).is_multiple_of(CHUNK) {
         return Ok(len);
     }
     let mut end = len;
-    let mut chunk = vec![0u8; CHUNK as usize];
+    chunk.resize(CHUNK as usize, 0);
     while end > HEADER {
         input.seek(SeekFrom::Start(end - CHUNK))?;
-        input.read_exact(&mut chunk)?;
-        if !all_zero(&chunk) {
+        input.read_exact(chunk)?;
+        if !all_zero(chunk) {
             break;
         }
         end -= CHUNK;
@@ -243,8 +389,9 @@ struct Bounded<R> {
 }
 
 impl<R: Read + Seek> Bounded<R> {
-    fn trimmed(mut inner: R) -> std::io::Result<Self> {
-        let len = used_length(&mut inner)?;
+    /// `inner` up to its used length (`buf` the room to read its chunks).
+    fn trimmed(mut inner: R, buf: &mut Vec<u8>) -> std::io::Result<Self> {
+        let len = used_length(&mut inner, buf)?;
         inner.seek(SeekFrom::Start(0))?;
         Ok(Self { inner, len, pos: 0 })
     }
@@ -305,11 +452,12 @@ pub(crate) mod tests {
             (&[true], 0, h + CHUNK),
         ] {
             let f = layout(chunks, tail);
-            let got = used_length(&mut std::io::Cursor::new(&f)).expect("in memory");
+            let got =
+                used_length(&mut std::io::Cursor::new(&f), &mut Vec::new()).expect("in memory");
             assert_eq!(got, used, "{chunks:?} + {tail}");
         }
         assert_eq!(
-            used_length(&mut std::io::Cursor::new(vec![0u8; 100])).expect("read"),
+            used_length(&mut std::io::Cursor::new(vec![0u8; 100]), &mut Vec::new()).expect("read"),
             100
         );
     }
@@ -317,7 +465,7 @@ pub(crate) mod tests {
     #[test]
     fn a_bounded_reader_ends_at_its_length_and_seeks_within_it() {
         let f = layout(&[true, false], 0);
-        let mut b = Bounded::trimmed(std::io::Cursor::new(f)).expect("in memory");
+        let mut b = Bounded::trimmed(std::io::Cursor::new(f), &mut Vec::new()).expect("in memory");
         assert_eq!(b.seek(SeekFrom::End(0)).expect("seek"), HEADER + CHUNK);
         assert_eq!(b.seek(SeekFrom::End(-1)).expect("seek"), HEADER + CHUNK - 1);
         let mut rest = Vec::new();
@@ -402,7 +550,8 @@ pub(crate) mod tests {
         for f in &files {
             let bytes = std::fs::read(f).expect("read");
             let (used, whole) = both(&bytes);
-            let len = used_length(&mut std::io::Cursor::new(&bytes)).expect("in memory");
+            let len =
+                used_length(&mut std::io::Cursor::new(&bytes), &mut Vec::new()).expect("in memory");
             trimmed += usize::from(len < bytes.len() as u64);
             same(&used, &whole, &f.display().to_string());
             records += used.len();
@@ -431,6 +580,53 @@ pub(crate) mod tests {
             }
         }
         assert!(errors >= 20, "{errors} errors in the damaged copies");
+        // Damaged chunks of the first files of three or more: the second
+        // chunk's magic broken, the file cut inside its last chunk, the
+        // second chunk zeroed, and the first chunk moved to the end (a
+        // log that has wrapped around, read from its oldest chunk on).
+        let (mut chunked, mut chunk_errors) = (0, 0);
+        for f in &files {
+            let bytes = std::fs::read(f).expect("read");
+            let len =
+                used_length(&mut std::io::Cursor::new(&bytes), &mut Vec::new()).expect("in memory");
+            let n = ((len - HEADER.min(len)) / CHUNK) as usize;
+            if n < 3 || !(len - HEADER).is_multiple_of(CHUNK) {
+                continue;
+            }
+            chunked += 1;
+            if chunked > 8 {
+                break;
+            }
+            let at = |k: usize| HEADER as usize + k * CHUNK as usize;
+            let used = &bytes[..at(n)];
+            let mut magic = used.to_vec();
+            magic[at(1)..at(1) + 8].fill(0x41);
+            let cut = used[..at(n - 1) + 1000].to_vec();
+            let mut zeroed = used.to_vec();
+            zeroed[at(1)..at(2)].fill(0);
+            let mut wrapped = used[..at(0)].to_vec();
+            wrapped.extend_from_slice(&used[at(1)..]);
+            wrapped.extend_from_slice(&used[at(0)..at(1)]);
+            for (what, v) in [
+                ("magic", magic),
+                ("cut", cut),
+                ("zeroed", zeroed),
+                ("wrapped", wrapped),
+            ] {
+                let (used, whole) = both(&v);
+                same(
+                    &used,
+                    &whole,
+                    &format!("{} with its chunks {what}", f.display()),
+                );
+                chunk_errors += used.iter().filter(|i| i.is_err()).count();
+            }
+        }
+        assert!(chunked >= 3, "{chunked} samples of three chunks or more");
+        assert!(
+            chunk_errors >= 3,
+            "{chunk_errors} errors in the chunk damages"
+        );
         let direct = direct_whole;
         assert!(trimmed > 0, "no sample had zero chunks at its end");
         assert!(records > 10_000, "{records} records");

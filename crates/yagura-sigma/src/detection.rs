@@ -251,47 +251,51 @@ pub(crate) fn selection(y: &Yaml, at: &str) -> Result<Selection, String> {
 }
 
 fn field_map(m: &[(String, Yaml)], at: &str) -> Result<Vec<FieldMatch>, String> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(m.len());
     for (key, v) in m {
-        let here = format!("{at}.{key}");
+        // Where, for an error (made only then).
+        let here = || format!("{at}.{key}");
         let mut parts = key.split('|');
         let field = parts.next().unwrap_or_default().to_owned();
         if field.is_empty() && m.len() > 1 {
             return Err(format!(
-                "{here}: a keyword search (a key with modifiers only) stands alone in its selection"
+                "{}: a keyword search (a key with modifiers only) stands alone in its selection",
+                here()
             ));
         }
         let mut modifiers = Vec::new();
         for p in parts {
-            let m = Modifier::parse(p).ok_or_else(|| format!("{here}: unknown modifier `{p}`"))?;
+            let m =
+                Modifier::parse(p).ok_or_else(|| format!("{}: unknown modifier `{p}`", here()))?;
             modifiers.push(m);
         }
-        check_modifiers(&modifiers).map_err(|e| format!("{here}: {e}"))?;
+        check_modifiers(&modifiers).map_err(|e| format!("{}: {e}", here()))?;
         let raw = modifiers.contains(&Modifier::Re);
         let values = match v {
             Yaml::Seq(items) => {
-                let mut vs = Vec::new();
+                let mut vs = Vec::with_capacity(items.len());
                 for (n, i) in items.iter().enumerate() {
                     vs.push(Value::of(i, raw).ok_or_else(|| {
-                        format!("{here}[{n}]: a value is a scalar, not {}", i.kind())
+                        format!("{}[{n}]: a value is a scalar, not {}", here(), i.kind())
                     })?);
                 }
                 vs
             }
             Yaml::Map(_) => {
                 return Err(format!(
-                    "{here}: a value is a scalar or a list, not a mapping"
+                    "{}: a value is a scalar or a list, not a mapping",
+                    here()
                 ));
             }
             scalar => Value::of(scalar, raw).into_iter().collect(),
         };
         if values.is_empty() {
-            return Err(format!("{here}: an empty list of values"));
+            return Err(format!("{}: an empty list of values", here()));
         }
         if modifiers.contains(&Modifier::Exists)
             && !values.iter().all(|v| matches!(v, Value::Bool(_)))
         {
-            return Err(format!("{here}: `exists` takes true or false"));
+            return Err(format!("{}: `exists` takes true or false", here()));
         }
         out.push(FieldMatch {
             field,

@@ -102,7 +102,7 @@ impl Needle {
 
 impl Pattern {
     fn of(ps: Vec<P>) -> Self {
-        let mut merged: Vec<P> = Vec::new();
+        let mut merged: Vec<P> = Vec::with_capacity(ps.len());
         for p in ps {
             match (merged.last(), &p) {
                 (Some(P::Any), P::Any) => {}
@@ -486,9 +486,10 @@ fn pattern(value: &Value, mods: &[Modifier], cased: bool) -> Result<Vec<Pattern>
         vec![pieces]
     };
     let windash = mods.contains(&Modifier::Windash);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(variants.len());
     for v in variants {
-        let mut ps: Vec<P> = Vec::new();
+        // Sized for the pieces and a wildcard at each end.
+        let mut ps: Vec<P> = Vec::with_capacity(v.len() + 2);
         if mods.contains(&Modifier::Contains) || mods.contains(&Modifier::EndsWith) {
             ps.push(P::Any);
         }
@@ -698,7 +699,7 @@ fn compile_item(f: &FieldMatch) -> Result<Test, String> {
         let nets = f.values.iter().map(cidr).collect::<Result<Vec<_>, _>>()?;
         return Ok(Test::Cidr { nets, all });
     }
-    let mut pats = Vec::new();
+    let mut pats = Vec::with_capacity(f.values.len());
     for v in &f.values {
         pats.extend(pattern(v, mods, cased)?);
     }

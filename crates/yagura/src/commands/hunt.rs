@@ -311,8 +311,8 @@ struct Meta<'a> {
 }
 
 /// A Sigma timeline row as a JSON line, its keys in this order (written
-/// straight from the fields: no JSON tree per hit).
-#[derive(serde::Serialize)]
+/// straight from the fields: no JSON tree per hit), as `serde_json` would
+/// write the struct.
 struct TimelineRow<'a> {
     timestamp: Option<&'a str>,
     computer: Option<&'a str>,
@@ -325,6 +325,36 @@ struct TimelineRow<'a> {
     file: &'a str,
     record: u64,
     details: &'a str,
+}
+
+impl TimelineRow<'_> {
+    /// The row as one JSON object (no line break).
+    fn write(&self, out: &mut Vec<u8>) {
+        use super::json_text::{opt_string, string};
+        out.extend_from_slice(b"{\"timestamp\":");
+        opt_string(out, self.timestamp);
+        out.extend_from_slice(b",\"computer\":");
+        opt_string(out, self.computer);
+        out.extend_from_slice(b",\"channel\":");
+        opt_string(out, self.channel);
+        out.extend_from_slice(b",\"event_id\":");
+        opt_string(out, self.event_id);
+        out.extend_from_slice(b",\"level\":");
+        string(out, self.level);
+        out.extend_from_slice(b",\"rule\":");
+        string(out, self.rule);
+        out.extend_from_slice(b",\"tags\":");
+        string(out, self.tags);
+        out.extend_from_slice(b",\"rule_id\":");
+        opt_string(out, self.rule_id);
+        out.extend_from_slice(b",\"file\":");
+        string(out, self.file);
+        out.extend_from_slice(b",\"record\":");
+        out.extend_from_slice(self.record.to_string().as_bytes());
+        out.extend_from_slice(b",\"details\":");
+        string(out, self.details);
+        out.push(b'}');
+    }
 }
 
 /// The CSV header of a Sigma timeline.
@@ -444,7 +474,7 @@ impl Writer<'_> {
                     details: &d.details,
                 };
                 self.line.clear();
-                serde_json::to_writer(&mut self.line, &row)?;
+                row.write(&mut self.line);
                 self.line.push(b'\n');
                 self.out.write_all(&self.line)?;
             }
@@ -1010,4 +1040,69 @@ async fn record_sightings(
     tx.commit().await?;
     eprintln!("yagura: {n} sightings recorded for {org}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The row as `serde_json` writes it from a struct of the same fields.
+    #[derive(serde::Serialize)]
+    struct Serialized<'a> {
+        timestamp: Option<&'a str>,
+        computer: Option<&'a str>,
+        channel: Option<&'a str>,
+        event_id: Option<&'a str>,
+        level: &'a str,
+        rule: &'a str,
+        tags: &'a str,
+        rule_id: Option<&'a str>,
+        file: &'a str,
+        record: u64,
+        details: &'a str,
+    }
+
+    proptest! {
+        #[test]
+        fn a_timeline_row_is_the_json_serde_writes(
+            texts in proptest::collection::vec(any::<String>(), 11),
+            absent in proptest::collection::vec(any::<bool>(), 5),
+            record in any::<u64>(),
+        ) {
+            let opt = |i: usize, a: usize| (!absent[a]).then_some(texts[i].as_str());
+            let row = TimelineRow {
+                timestamp: opt(0, 0),
+                computer: opt(1, 1),
+                channel: opt(2, 2),
+                event_id: opt(3, 3),
+                level: &texts[4],
+                rule: &texts[5],
+                tags: &texts[6],
+                rule_id: opt(7, 4),
+                file: &texts[8],
+                record,
+                details: &texts[9],
+            };
+            let expected = Serialized {
+                timestamp: row.timestamp,
+                computer: row.computer,
+                channel: row.channel,
+                event_id: row.event_id,
+                level: row.level,
+                rule: row.rule,
+                tags: row.tags,
+                rule_id: row.rule_id,
+                file: row.file,
+                record,
+                details: row.details,
+            };
+            let mut out = Vec::new();
+            row.write(&mut out);
+            prop_assert_eq!(
+                String::from_utf8(out).expect("UTF-8"),
+                serde_json::to_string(&expected).expect("JSON")
+            );
+        }
+    }
 }

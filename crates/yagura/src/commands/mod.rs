@@ -5,6 +5,7 @@ pub(crate) mod export;
 pub(crate) mod hunt;
 pub(crate) mod import;
 pub(crate) mod init;
+mod json_text;
 pub(crate) mod nats;
 pub(crate) mod org;
 pub(crate) mod pattern;

@@ -206,6 +206,9 @@ struct Task {
     seq: Key,
     source: usize,
     work: Work,
+    /// The input's one task (a batch EVTX file, read from its path): its
+    /// result opens and ends the input ([`Outcome::Whole`]).
+    alone: bool,
 }
 
 impl Outcome {
@@ -218,6 +221,7 @@ impl Outcome {
         };
         match self {
             Outcome::Opened(_) | Outcome::End => {}
+            Outcome::Whole { done, .. } => done.rebase(base),
             Outcome::Error(e) => e.place.iter_mut().for_each(moved),
             Outcome::Done {
                 findings,
@@ -248,6 +252,37 @@ enum Outcome {
     /// The input's last result came before this (a batch input, read
     /// alone: its results are numbered from 0).
     End,
+    /// A batch input's one task's result, which opens and ends it: one
+    /// message where `Opened`, `Done` and `End` would be three, each
+    /// waking the caller's thread.
+    Whole {
+        format: Format,
+        done: Box<Outcome>,
+    },
+}
+
+impl Done {
+    /// The results it stands for, in order: a `Whole` as its input's
+    /// opening and its result (what ends the input is the caller's).
+    fn parts(self) -> impl Iterator<Item = Done> {
+        let Done {
+            seq,
+            source,
+            outcome,
+            lines,
+        } = self;
+        let (first, second) = match outcome {
+            Outcome::Whole { format, done } => (Outcome::Opened(format), Some(*done)),
+            other => (other, None),
+        };
+        let part = move |outcome| Done {
+            seq,
+            source,
+            outcome,
+            lines,
+        };
+        std::iter::once(part(first)).chain(second.map(part))
+    }
 }
 
 /// A result's place in input order: its input's rank (0 when the inputs
@@ -365,7 +400,8 @@ fn collect(
             }
         };
         match d.outcome {
-            Outcome::End => {}
+            // (A `Whole` comes here as its parts.)
+            Outcome::End | Outcome::Whole { .. } => {}
             Outcome::Opened(format) => {
                 summary.inputs += 1;
                 send(Report::Opened { source, format });
@@ -425,16 +461,20 @@ fn collect(
     while go {
         let Ok(d) = done_rx.recv() else { break };
         if !opts.ordered {
-            hand_on(d, summary, &mut go);
+            d.parts().for_each(|d| hand_on(d, summary, &mut go));
             continue;
         }
         pending.insert(d.seq, d);
         while go && let Some(d) = pending.remove(&next) {
             next = match d.outcome {
-                Outcome::End => (next.0 + 1, 0),
+                Outcome::End | Outcome::Whole { .. } => (next.0 + 1, 0),
                 _ => (next.0, next.1 + 1),
             };
-            hand_on(d, summary, &mut go);
+            for d in d.parts() {
+                if go {
+                    hand_on(d, summary, &mut go);
+                }
+            }
         }
     }
     if !go {
@@ -533,9 +573,34 @@ fn produce(
     // One input after another (in `batch_order`), each numbering its
     // results from 0 and ending with `End`: the caller's thread hands them
     // on in the order given.
-    for source in batch_order(sources) {
+    let (order, evtx) = batch_order(sources);
+    for source in order {
         p.seq = Seq(source, AtomicU64::new(0));
-        if stop.load(Ordering::Relaxed) || !produce_one(&p, source, &sources[source].1) {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        // An EVTX file (by the signature `batch_order` read) is one task,
+        // read from its path by a worker: not opened here, and opened and
+        // ended by the task's one result.
+        if let (true, Ok(Input::Path(path)), None | Some(Format::Evtx)) =
+            (evtx[source], &sources[source].1, opts.format)
+        {
+            let task = Task {
+                seq: p.seq.next(),
+                source,
+                work: Work::Whole {
+                    format: Format::Evtx,
+                    input: Box::new(std::io::empty()),
+                    path: Some(path.clone()),
+                },
+                alone: true,
+            };
+            if task_tx.send(task).is_err() {
+                return;
+            }
+            continue;
+        }
+        if !produce_one(&p, source, &sources[source].1) {
             return;
         }
         let end = Done {
@@ -551,14 +616,16 @@ fn produce(
 }
 
 /// The order a batch hunt reads its inputs in: the EVTX files (by their
-/// signature) largest first, then the other inputs in the order given.
+/// signature) largest first, then the other inputs in the order given;
+/// and which inputs are EVTX files.
 /// An EVTX file is one task: the largest read last would keep one worker
 /// busy alone at the end. Results are handed on in the order given all
 /// the same; those of the EVTX files wait for the inputs before them
 /// (detections and findings only, never their records). The cost is an
 /// open and an 8-byte read per regular file before the first task
-/// (1.7–2.5 ms for the 315 sample files).
-fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
+/// (1.7–2.5 ms for the 315 sample files); an EVTX file is then not
+/// opened again by the reader thread (see [`produce`]).
+fn batch_order(sources: &[(String, Result<Input, String>)]) -> (Vec<usize>, Vec<bool>) {
     let evtx_len = |input: &Result<Input, String>| {
         let Ok(Input::Path(path)) = input else {
             return None;
@@ -578,7 +645,8 @@ fn batch_order(sources: &[(String, Result<Input, String>)]) -> Vec<usize> {
     let mut evtx: Vec<usize> = (0..sources.len()).filter(|&i| lens[i].is_some()).collect();
     evtx.sort_by_key(|&i| std::cmp::Reverse(lens[i]));
     let rest = (0..sources.len()).filter(|&i| lens[i].is_none());
-    evtx.into_iter().chain(rest).collect()
+    let is_evtx = lens.iter().map(Option::is_some).collect();
+    (evtx.into_iter().chain(rest).collect(), is_evtx)
 }
 
 /// Reads one input and queues its tasks; false when the hunt is over.
@@ -657,6 +725,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
                 input: peeked.input,
                 path,
             },
+            alone: false,
         };
         return task_tx.send(task).is_ok();
     }
@@ -863,6 +932,7 @@ fn send_lines(
                 first_line,
                 buf,
             },
+            alone: false,
         })
         .is_ok()
 }
@@ -898,6 +968,10 @@ fn work(
             continue;
         }
         let before = hunter.events();
+        let whole_format = match &task.work {
+            Work::Whole { format, .. } => Some(*format),
+            Work::Lines { .. } => None,
+        };
         let mut errors = Vec::new();
         let mut detections = Vec::new();
         let mut lines = None;
@@ -951,16 +1025,24 @@ fn work(
                 whole(format, input, path, opts, &mut found, stop)
             }
         };
+        let outcome = Outcome::Done {
+            findings: hunter.take(),
+            detections,
+            errors,
+            events: hunter.events() - before,
+            bytes,
+        };
+        let outcome = match whole_format {
+            Some(format) if task.alone => Outcome::Whole {
+                format,
+                done: Box::new(outcome),
+            },
+            _ => outcome,
+        };
         let done = Done {
             seq: task.seq,
             source: task.source,
-            outcome: Outcome::Done {
-                findings: hunter.take(),
-                detections,
-                errors,
-                events: hunter.events() - before,
-                bytes,
-            },
+            outcome,
             lines,
         };
         if done_tx.send(done).is_err() {

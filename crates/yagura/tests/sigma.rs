@@ -601,8 +601,10 @@ fn evtx_files_read_largest_first_are_reported_in_the_order_given() {
     .expect("rule");
     let junk = d.join("notes.txt");
     std::fs::write(&junk, [0xffu8, 0xfe, 0, 1, 2, 3]).expect("junk");
-    let run = |logs: &[&Path]| {
-        let mut args = vec!["hunt", "--output", "jsonl", "--sigma"];
+    let run_with = |flags: &[&str], logs: &[&Path]| {
+        let mut args = vec!["hunt", "--output", "jsonl"];
+        args.extend_from_slice(flags);
+        args.push("--sigma");
         let rule = p(&rule);
         args.push(&rule);
         let logs: Vec<String> = logs.iter().map(|l| p(l)).collect();
@@ -611,6 +613,7 @@ fn evtx_files_read_largest_first_are_reported_in_the_order_given() {
         let err = String::from_utf8_lossy(&o.stderr).into_owned();
         (rows(&o.stdout), err)
     };
+    let run = |logs: &[&Path]| run_with(&[], logs);
     let (all, err) = run(&[&small, &large, &junk, &middle]);
     let mut one_by_one = Vec::new();
     for f in [&small, &large, &middle] {
@@ -629,5 +632,13 @@ fn evtx_files_read_largest_first_are_reported_in_the_order_given() {
         .expect("rows of the small file");
     assert!(last_small < first_large, "{last_small} {first_large}");
     assert!(err.contains("notes.txt: not a log format"), "{err}");
+    assert!(err.contains("3 inputs"), "{err}");
+    // Unordered: the same rows and inputs, as they finish.
+    let (mut loose, err) = run_with(&["--unordered"], &[&small, &large, &junk, &middle]);
+    let key = |r: &serde_json::Value| r.to_string();
+    let mut ordered = all.clone();
+    ordered.sort_by_key(key);
+    loose.sort_by_key(key);
+    assert_eq!(loose, ordered);
     assert!(err.contains("3 inputs"), "{err}");
 }

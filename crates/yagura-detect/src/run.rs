@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
@@ -348,20 +348,24 @@ pub fn hunt(
     let (task_tx, task_rx) = sync_channel::<Task>(threads * 2);
     let (done_tx, done_rx) = sync_channel::<Done>(threads * 4 + 4);
     let (buf_tx, buf_rx) = sync_channel::<Vec<u8>>(threads * 4 + 4);
-    let task_rx = Mutex::new(task_rx);
+    let tasks = Tasks {
+        rx: Mutex::new(task_rx),
+        files: Files::of(sources, opts),
+    };
     let mut summary = Summary::default();
     std::thread::scope(|s| {
         {
             let done_tx = done_tx.clone();
             let stop = &stop;
-            s.spawn(move || produce(sources, opts, &task_tx, &done_tx, buf_rx, stop));
+            let rest = &tasks.files.rest;
+            s.spawn(move || produce(sources, rest, opts, &task_tx, &done_tx, buf_rx, stop));
         }
         for _ in 0..threads {
             let done_tx = done_tx.clone();
             let buf_tx = buf_tx.clone();
-            let (task_rx, stop) = (&task_rx, &stop);
+            let (tasks, stop) = (&tasks, &stop);
             s.spawn(move || {
-                work(task_rx, &done_tx, &buf_tx, (intel, map, sigma), opts, stop);
+                work(tasks, &done_tx, &buf_tx, (intel, map, sigma), opts, stop);
             });
         }
         drop(done_tx);
@@ -543,6 +547,7 @@ struct Producing<'a> {
 
 fn produce(
     sources: &[(String, Result<Input, String>)],
+    rest: &[usize],
     opts: &Options,
     task_tx: &SyncSender<Task>,
     done_tx: &SyncSender<Done>,
@@ -557,10 +562,7 @@ fn produce(
         stop,
         seq: Seq(0, AtomicU64::new(0)),
     };
-    let streams = sources
-        .iter()
-        .any(|(_, i)| matches!(i, Ok(Input::Stream(_))));
-    if opts.follow || streams {
+    if !batch(sources, opts) {
         // Every input at once: a followed file or a stream may never end.
         std::thread::scope(|s| {
             for (source, (_, input)) in sources.iter().enumerate() {
@@ -570,37 +572,13 @@ fn produce(
         });
         return;
     }
-    // One input after another (in `batch_order`), each numbering its
-    // results from 0 and ending with `End`: the caller's thread hands them
-    // on in the order given.
-    let (order, evtx) = batch_order(sources);
-    for source in order {
+    // One input after another (the EVTX files, which the workers take
+    // themselves, left out: see [`Files`]), each numbering its results
+    // from 0 and ending with `End`: the caller's thread hands them on in
+    // the order given.
+    for &source in rest {
         p.seq = Seq(source, AtomicU64::new(0));
-        if stop.load(Ordering::Relaxed) {
-            return;
-        }
-        // An EVTX file (by the signature `batch_order` read) is one task,
-        // read from its path by a worker: not opened here, and opened and
-        // ended by the task's one result.
-        if let (true, Ok(Input::Path(path)), None | Some(Format::Evtx)) =
-            (evtx[source], &sources[source].1, opts.format)
-        {
-            let task = Task {
-                seq: p.seq.next(),
-                source,
-                work: Work::Whole {
-                    format: Format::Evtx,
-                    input: Box::new(std::io::empty()),
-                    path: Some(path.clone()),
-                },
-                alone: true,
-            };
-            if task_tx.send(task).is_err() {
-                return;
-            }
-            continue;
-        }
-        if !produce_one(&p, source, &sources[source].1) {
+        if stop.load(Ordering::Relaxed) || !produce_one(&p, source, &sources[source].1) {
             return;
         }
         let end = Done {
@@ -612,6 +590,77 @@ fn produce(
         if done_tx.send(end).is_err() {
             return;
         }
+    }
+}
+
+/// Whether a hunt reads its inputs one after another (else all at once:
+/// a followed file or a stream may never end).
+fn batch(sources: &[(String, Result<Input, String>)], opts: &Options) -> bool {
+    !opts.follow
+        && !sources
+            .iter()
+            .any(|(_, i)| matches!(i, Ok(Input::Stream(_))))
+}
+
+/// What the workers take: a batch hunt's EVTX files, from a list, and
+/// then the tasks the reader thread makes of the other inputs.
+struct Tasks {
+    rx: Mutex<Receiver<Task>>,
+    files: Files,
+}
+
+/// A batch hunt's EVTX files (by the signature [`batch_order`] read, when
+/// no other format is imposed), largest first: each one task that a
+/// worker takes from this list itself and reads from its path, its one
+/// result opening, holding and ending the input ([`Outcome::Whole`]).
+/// The reader thread neither opens them nor queues them: a queued task
+/// per file woke it each time a worker took one, and it opened and
+/// peeked each file again.
+struct Files {
+    /// (source, path) in the order they are taken.
+    evtx: Vec<(usize, PathBuf)>,
+    next: AtomicUsize,
+    /// The other inputs, in the order the reader thread reads them.
+    rest: Vec<usize>,
+}
+
+impl Files {
+    fn of(sources: &[(String, Result<Input, String>)], opts: &Options) -> Self {
+        let mut files = Files {
+            evtx: Vec::new(),
+            next: AtomicUsize::new(0),
+            rest: Vec::new(),
+        };
+        if !batch(sources, opts) {
+            return files;
+        }
+        let (order, is_evtx) = batch_order(sources);
+        for source in order {
+            match &sources[source].1 {
+                Ok(Input::Path(path))
+                    if is_evtx[source] && matches!(opts.format, None | Some(Format::Evtx)) =>
+                {
+                    files.evtx.push((source, path.clone()));
+                }
+                _ => files.rest.push(source),
+            }
+        }
+        files
+    }
+
+    /// The next file's task, if any is left.
+    fn take(&self) -> Option<Task> {
+        let (source, path) = self.evtx.get(self.next.fetch_add(1, Ordering::Relaxed))?;
+        Some(Task {
+            seq: (*source, 0),
+            source: *source,
+            work: Work::Whole {
+                format: Format::Evtx,
+                input: Box::new(std::io::empty()),
+                path: Some(path.clone()),
+            },
+            alone: true,
+        })
     }
 }
 
@@ -942,7 +991,7 @@ fn send_lines(
 type Detectors<'a> = (&'a Intel, &'a FieldMap, Option<&'a SigmaPlan>);
 
 fn work(
-    task_rx: &Mutex<Receiver<Task>>,
+    tasks: &Tasks,
     done_tx: &SyncSender<Done>,
     buf_tx: &SyncSender<Vec<u8>>,
     (intel, map, sigma): Detectors<'_>,
@@ -959,9 +1008,12 @@ fn work(
         Prefilter::new(&intel.index)
     };
     loop {
-        let task = {
-            let Ok(rx) = task_rx.lock() else { return };
-            rx.recv()
+        let task = match tasks.files.take() {
+            Some(t) => Ok(t),
+            None => {
+                let Ok(rx) = tasks.rx.lock() else { return };
+                rx.recv()
+            }
         };
         let Ok(task) = task else { return };
         if stop.load(Ordering::Relaxed) {

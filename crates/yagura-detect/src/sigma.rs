@@ -707,31 +707,41 @@ fn read_documents(
         id: None,
         message,
     };
+    thread_local! {
+        /// The thread's buffer for a rule file's text.
+        static TEXT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+    }
     let name = f.display().to_string();
+    // Read into the thread's buffer, with room for most rule files in one
+    // read (no length asked of the file first, no buffer per file).
+    let mut bytes = TEXT.take();
+    bytes.clear();
+    bytes.reserve(64 << 10);
     // At most one byte past the limit is read, to know it is passed.
-    let mut bytes = Vec::new();
     let read = std::fs::File::open(f).and_then(|file| {
-        // Sized from the file's length, so that it is read in one call,
-        // not by doubling from a probe.
-        let len = file.metadata().map_or(0, |m| m.len()).min(max_bytes) as usize;
-        bytes.reserve_exact(len + 1);
         std::io::Read::read_to_end(&mut std::io::Read::take(file, max_bytes + 1), &mut bytes)
     });
-    if read.is_ok() && bytes.len() as u64 > max_bytes {
+    let out = if read.is_ok() && bytes.len() as u64 > max_bytes {
         let e = failed(format!("larger than {} MiB: not read", max_bytes >> 20));
-        return vec![(name, Err(e))];
+        vec![(name, Err(e))]
+    } else {
+        let text = read.and_then(|_| {
+            std::str::from_utf8(&bytes)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        });
+        match text {
+            Ok(text) => yagura_sigma::load_documents(text)
+                .into_iter()
+                .map(|r| (name.clone(), r))
+                .collect(),
+            Err(e) => vec![(name, Err(failed(format!("cannot read it: {e}"))))],
+        }
+    };
+    // A buffer grown by a large file is not kept.
+    if bytes.capacity() <= 1 << 20 {
+        TEXT.set(bytes);
     }
-    let text = read.and_then(|_| {
-        String::from_utf8(bytes)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
-    });
-    match text {
-        Ok(text) => yagura_sigma::load_documents(&text)
-            .into_iter()
-            .map(|r| (name.clone(), r))
-            .collect(),
-        Err(e) => vec![(name, Err(failed(format!("cannot read it: {e}"))))],
-    }
+    out
 }
 
 /// What loading the rules gave: how many run, and each rule left out with

@@ -180,7 +180,8 @@ impl Chunks {
         // nothing), as the crate's `oldest_chunk` finds it.
         let mut oldest = (u64::MAX, 0);
         let mut head = [0u8; 512];
-        for n in 0..count {
+        // (With one chunk or none, the walk starts at 0 whatever it says.)
+        for n in (0..count).filter(|_| count > 1) {
             if input.seek(SeekFrom::Start(HEADER + n * CHUNK)).is_err()
                 || input.read_exact(&mut head).is_err()
             {
@@ -417,7 +418,11 @@ impl<R: Seek> Seek for Bounded<R> {
         .ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
         })?;
-        self.pos = self.inner.seek(SeekFrom::Start(target))?;
+        // The inner reader is where `pos` says (it moves only through
+        // this one): a seek to there is not made.
+        if target != self.pos {
+            self.pos = self.inner.seek(SeekFrom::Start(target))?;
+        }
         Ok(self.pos)
     }
 }

@@ -788,15 +788,18 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             sources.len()
         );
     }
-    let total: u64 = sources
-        .iter()
-        .filter_map(|(_, i)| match i {
-            Ok(Input::Path(p)) => std::fs::metadata(p).ok().map(|m| m.len()),
-            _ => None,
-        })
-        .sum();
+    // The inputs' sizes, for the progress bar only.
+    let total = || -> u64 {
+        sources
+            .iter()
+            .filter_map(|(_, i)| match i {
+                Ok(Input::Path(p)) => std::fs::metadata(p).ok().map(|m| m.len()),
+                _ => None,
+            })
+            .sum()
+    };
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let b = ProgressBar::new(total);
+        let b = ProgressBar::new(total());
         b.set_style(
             ProgressStyle::with_template(
                 "{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}",
@@ -905,7 +908,7 @@ fn hunt(args: &HuntArgs, intel: &Intel) -> Result<(ExitCode, Seen)> {
             }
             Report::Progress(n) => {
                 if let Some(b) = &bar {
-                    b.set_position(n.min(total));
+                    b.set_position(n.min(b.length().unwrap_or(n)));
                 }
                 Ok(())
             }

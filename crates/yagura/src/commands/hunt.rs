@@ -328,31 +328,37 @@ struct TimelineRow<'a> {
 }
 
 impl TimelineRow<'_> {
-    /// The row as one JSON object (no line break).
+    /// The row as one JSON object (no line break), its keys the CSV
+    /// header's names.
     fn write(&self, out: &mut Vec<u8>) {
         use super::json_text::{opt_string, string};
-        out.extend_from_slice(b"{\"timestamp\":");
-        opt_string(out, self.timestamp);
-        out.extend_from_slice(b",\"computer\":");
-        opt_string(out, self.computer);
-        out.extend_from_slice(b",\"channel\":");
-        opt_string(out, self.channel);
-        out.extend_from_slice(b",\"event_id\":");
-        opt_string(out, self.event_id);
-        out.extend_from_slice(b",\"level\":");
-        string(out, self.level);
-        out.extend_from_slice(b",\"rule\":");
-        string(out, self.rule);
-        out.extend_from_slice(b",\"tags\":");
-        string(out, self.tags);
-        out.extend_from_slice(b",\"rule_id\":");
-        opt_string(out, self.rule_id);
-        out.extend_from_slice(b",\"file\":");
-        string(out, self.file);
-        out.extend_from_slice(b",\"record\":");
-        out.extend_from_slice(self.record.to_string().as_bytes());
-        out.extend_from_slice(b",\"details\":");
-        string(out, self.details);
+        /// A value as it is written.
+        enum V<'v> {
+            Text(Option<&'v str>),
+            Number(u64),
+        }
+        let values = [
+            V::Text(self.timestamp),
+            V::Text(self.computer),
+            V::Text(self.channel),
+            V::Text(self.event_id),
+            V::Text(Some(self.level)),
+            V::Text(Some(self.rule)),
+            V::Text(Some(self.tags)),
+            V::Text(self.rule_id),
+            V::Text(Some(self.file)),
+            V::Number(self.record),
+            V::Text(Some(self.details)),
+        ];
+        for (i, (key, value)) in TIMELINE.iter().zip(values).enumerate() {
+            out.push(if i == 0 { b'{' } else { b',' });
+            string(out, key);
+            out.push(b':');
+            match value {
+                V::Text(t) => opt_string(out, t),
+                V::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            }
+        }
         out.push(b'}');
     }
 }

@@ -160,7 +160,11 @@ impl Pattern {
                 best
             }
         };
-        let l = fold(&l, false).into_owned();
+        // Folded (most are already): a copy only when folding changes it.
+        let l = match fold(&l, false) {
+            Cow::Borrowed(_) => l,
+            Cow::Owned(folded) => folded,
+        };
         (!l.is_empty()).then_some(l)
     }
 

@@ -206,9 +206,10 @@ struct Task {
     seq: Key,
     source: usize,
     work: Work,
-    /// The input's one task (a batch EVTX file, read from its path): its
-    /// result opens and ends the input ([`Outcome::Whole`]).
-    alone: bool,
+    /// The format of the input when this is its one task (a batch EVTX
+    /// file, read from its path): its result opens and ends the input
+    /// ([`Outcome::Whole`]).
+    opens: Option<Format>,
 }
 
 impl Outcome {
@@ -659,7 +660,7 @@ impl Files {
                 input: Box::new(std::io::empty()),
                 path: Some(path.clone()),
             },
-            alone: true,
+            opens: Some(Format::Evtx),
         })
     }
 }
@@ -774,7 +775,7 @@ fn produce_one(p: &Producing<'_>, source: usize, input: &Result<Input, String>) 
                 input: peeked.input,
                 path,
             },
-            alone: false,
+            opens: None,
         };
         return task_tx.send(task).is_ok();
     }
@@ -981,7 +982,7 @@ fn send_lines(
                 first_line,
                 buf,
             },
-            alone: false,
+            opens: None,
         })
         .is_ok()
 }
@@ -1020,10 +1021,6 @@ fn work(
             continue;
         }
         let before = hunter.events();
-        let whole_format = match &task.work {
-            Work::Whole { format, .. } => Some(*format),
-            Work::Lines { .. } => None,
-        };
         let mut errors = Vec::new();
         let mut detections = Vec::new();
         let mut lines = None;
@@ -1084,12 +1081,12 @@ fn work(
             events: hunter.events() - before,
             bytes,
         };
-        let outcome = match whole_format {
-            Some(format) if task.alone => Outcome::Whole {
+        let outcome = match task.opens {
+            Some(format) => Outcome::Whole {
                 format,
                 done: Box::new(outcome),
             },
-            _ => outcome,
+            None => outcome,
         };
         let done = Done {
             seq: task.seq,
